@@ -1,0 +1,88 @@
+import { Command, Option } from 'commander';
+import { checkCertificateFiles } from '../certs/check.js';
+import { InputError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { buildDesiredState } from '../playbook/desired.js';
+import { loadPlaybook } from '../playbook/load.js';
+import { runPlaybook } from '../playbook/run.js';
+import { deployJson, formatDeployTable, formatPlannedActions } from '../report/deploy-report.js';
+import { addHostOptions, connector, selectHosts, type ConnectionOptions, type HostSelectionOptions } from './host-options.js';
+
+interface DeployOptions extends HostSelectionOptions, ConnectionOptions {
+  cert?: string;
+  key?: string;
+  domain?: string[];
+  ca?: string[];
+  warnDays: number;
+  check?: boolean;
+  json?: boolean;
+  parallel: number;
+  logLevel: string;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function deployCommand(): Command {
+  const command = new Command('deploy')
+    .description('put a TLS certificate in front of a Flask app on every host, then verify each host')
+    .argument('[playbook]', 'playbook YAML file (default: the built-in flask-tls playbook)')
+    .option('--cert <file>', 'certificate chain, PEM or DER, leaf first or in any order')
+    .option('--key <file>', `private key of the certificate (an encrypted key needs CERTFLEET_KEY_PASSPHRASE)`)
+    .option('--domain <name>', 'name the app is served under, sent as SNI when verifying (repeatable: all must be covered)', collect)
+    .option('--ca <file>', 'extra trusted CA certificate(s), PEM (repeatable)', collect)
+    .addOption(new Option('--warn-days <days>', 'warn when the certificate expires within this many days').default(30).argParser(Number))
+    .option('--check', 'plan only: gather facts, print the commands, change nothing')
+    .option('--json', 'print a JSON report on stdout instead of the table')
+    .addOption(new Option('--parallel <count>', 'hosts worked on at once').default(10).argParser(Number))
+    .option('--log-level <level>', 'pino log level on stderr (debug, info, warn, error, silent)', process.env.CERTFLEET_LOG_LEVEL ?? 'info');
+  addHostOptions(command);
+  command.action(async (playbookFile: string | undefined, options: DeployOptions) => {
+    process.exitCode = await runDeploy(playbookFile, options);
+  });
+  return command;
+}
+
+async function runDeploy(playbookFile: string | undefined, options: DeployOptions): Promise<number> {
+  const logger = createLogger(options.logLevel);
+  for (const [name, value] of [['--cert', options.cert], ['--key', options.key]] as const) {
+    if (!value) throw new InputError(`${name} is required.`, { hint: 'Give --cert FILE --key FILE --domain NAME.' });
+  }
+  if (!options.domain || options.domain.length === 0) throw new InputError('--domain is required.', { hint: 'Give the name the app is served under, such as --domain app.example.com.' });
+  if (!(options.parallel >= 1)) throw new InputError(`invalid --parallel ${options.parallel}: expected a whole number of at least 1.`);
+
+  // Everything on the controller is checked before any host is contacted.
+  const playbook = await loadPlaybook(playbookFile);
+  const hosts = await selectHosts(options);
+  const checked = await checkCertificateFiles({
+    certPath: options.cert!,
+    keyPath: options.key!,
+    domains: options.domain,
+    caPaths: options.ca,
+    warnDays: options.warnDays,
+    keyPassphrase: process.env.CERTFLEET_KEY_PASSPHRASE,
+  });
+  for (const repair of checked.repairs) logger.info(`certificate input repaired: ${repair}`);
+  for (const warning of checked.warnings) logger.warn(warning);
+  const desired = await buildDesiredState(playbook, options.domain[0]!, { chainPem: checked.chainPem, keyPem: checked.keyPem, fingerprint256: checked.leaf.fingerprint256 });
+
+  logger.info({ hosts: hosts.length, playbook: playbook.file, check: options.check ?? false }, `${options.check ? 'planning' : 'deploying'} ${playbook.name} on ${hosts.length} host(s)`);
+  const results = await runPlaybook({
+    hosts,
+    playbook,
+    desired,
+    check: options.check ?? false,
+    parallel: options.parallel,
+    logger,
+    connect: connector(options, logger),
+  });
+
+  if (options.json) {
+    process.stdout.write(`${deployJson(results, options.check ?? false)}\n`);
+  } else {
+    if (options.check) process.stdout.write(`${formatPlannedActions(results)}\n\n`);
+    process.stdout.write(`${formatDeployTable(results, options.check ?? false)}\n`);
+  }
+  return results.every((result) => result.status !== 'failed') ? 0 : 1;
+}

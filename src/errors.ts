@@ -1,0 +1,68 @@
+/**
+ * One error root for certfleet, with a subclass per phase. Every message states
+ * what failed, on which value, and what to do next; `cause` keeps the original.
+ * Messages never contain secrets: callers pass paths and names, never key bytes.
+ */
+export interface CertfleetErrorOptions {
+  cause?: unknown;
+  /** Inventory name of the host the error belongs to, when there is one. */
+  host?: string;
+  /** What the user can do about it, appended to the message. */
+  hint?: string;
+}
+
+export class CertfleetError extends Error {
+  readonly host?: string;
+  readonly hint?: string;
+
+  constructor(reason: string, options: CertfleetErrorOptions = {}) {
+    const prefix = options.host ? `${options.host}: ` : '';
+    const suffix = options.hint ? ` ${options.hint}` : '';
+    super(`${prefix}${reason}${suffix}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.host = options.host;
+    this.hint = options.hint;
+  }
+}
+
+/** Invalid input on the controller: a file, an option, an inventory or playbook field. */
+export class InputError extends CertfleetError {
+  readonly file?: string;
+
+  constructor(reason: string, options: CertfleetErrorOptions & { file?: string } = {}) {
+    super(options.file ? `${options.file}: ${reason}` : reason, options);
+    this.file = options.file;
+  }
+}
+
+/** The SSH connection could not be made or authenticated, or the host key was rejected. */
+export class ConnectError extends CertfleetError {}
+
+/** A fact could not be gathered or parsed. */
+export class FactError extends CertfleetError {}
+
+/** A remote command run by an operation failed. */
+export class OperationError extends CertfleetError {
+  readonly command?: string;
+  readonly exitCode?: number | null;
+  readonly stderr?: string;
+
+  constructor(
+    reason: string,
+    options: CertfleetErrorOptions & { command?: string; exitCode?: number | null; stderr?: string } = {},
+  ) {
+    super(reason, options);
+    this.command = options.command;
+    this.exitCode = options.exitCode;
+    this.stderr = options.stderr;
+  }
+}
+
+/** A deployed host, or an address behind a DNS name, does not serve what it should. */
+export class VerificationError extends CertfleetError {}
+
+/** Formats any thrown value as one line for the user. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

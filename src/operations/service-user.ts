@@ -1,0 +1,71 @@
+import { shellQuote } from '../ssh/shell-quote.js';
+import { sectionHeader, splitSections } from '../facts/sections.js';
+import { noChange, rootCommand, type Action, type Operation } from './types.js';
+
+export interface ServiceUserState {
+  /** The passwd line of the service user, when it exists. */
+  passwd?: string;
+  groupExists: boolean;
+  /** `owner:group mode` of the TLS folder, when it exists. */
+  sslDir?: string;
+  releasesDir?: string;
+}
+
+const NOLOGIN = '/usr/sbin/nologin';
+
+/** Creates the system user that runs the app, and the root-owned TLS folder its group may read. */
+export const serviceUserOperation: Operation<ServiceUserState> = {
+  name: 'service-user',
+  stateCommand: ({ desired }) => {
+    const user = shellQuote(desired.serviceUser);
+    const ssl = shellQuote(desired.sslDir);
+    return [
+      sectionHeader('passwd'),
+      `getent passwd ${user}; true`,
+      sectionHeader('group'),
+      `getent group ${user} >/dev/null && echo yes || echo no`,
+      sectionHeader('ssl-dir'),
+      `[ -d ${ssl} ] && stat -c '%U:%G %a' ${ssl}; true`,
+      sectionHeader('releases-dir'),
+      `[ -d ${ssl}/releases ] && stat -c '%U:%G %a' ${ssl}/releases; true`,
+    ].join('\n');
+  },
+  parseState: (output) => {
+    const sections = splitSections(output);
+    return {
+      passwd: sections.get('passwd') || undefined,
+      groupExists: sections.get('group') === 'yes',
+      sslDir: sections.get('ssl-dir') || undefined,
+      releasesDir: sections.get('releases-dir') || undefined,
+    };
+  },
+  plan: ({ desired }, state) => {
+    const user = shellQuote(desired.serviceUser);
+    const wanted = `root:${desired.serviceUser} 750`;
+    const actions: Action[] = [];
+    if (!state.passwd) {
+      const groupOption = state.groupExists ? `--gid ${user}` : '--user-group';
+      actions.push(
+        rootCommand(
+          `useradd --system ${groupOption} --no-create-home --home-dir /nonexistent --shell ${NOLOGIN} ${user}`,
+          `create system user ${desired.serviceUser}`,
+        ),
+      );
+    }
+    for (const [path, current] of [
+      [desired.sslDir, state.sslDir],
+      [`${desired.sslDir}/releases`, state.releasesDir],
+    ] as const) {
+      if (current !== wanted) {
+        actions.push(rootCommand(`install -d -o root -g ${user} -m 0750 ${shellQuote(path)}`, `make ${path} root:${desired.serviceUser} 0750`));
+      }
+    }
+    const notes: string[] = [];
+    const shell = state.passwd?.split(':')[6];
+    if (shell && !/nologin|false$/.test(shell)) {
+      notes.push(`the existing user ${desired.serviceUser} has the login shell ${shell}; certfleet leaves it unchanged`);
+    }
+    if (actions.length === 0) return noChange(`user ${desired.serviceUser} exists and ${desired.sslDir} is ${wanted}`, notes);
+    return { changed: true, summary: actions.map((action) => action.description).join(', '), actions, notes };
+  },
+};

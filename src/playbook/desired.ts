@@ -1,0 +1,33 @@
+import type { DesiredState } from '../operations/desired-state.js';
+import { buildReleaseFiles } from './app-files.js';
+import type { Playbook } from './schema.js';
+
+export interface CertificateMaterial {
+  chainPem: string;
+  keyPem: string;
+  fingerprint256: string;
+}
+
+/** Computes everything a deploy puts on every host, before any host is touched. */
+export async function buildDesiredState(playbook: Playbook, domain: string, certificate: CertificateMaterial): Promise<DesiredState> {
+  const settings = playbook.settings;
+  const release = await buildReleaseFiles(settings.app, playbook.file);
+  const waitStep = playbook.steps.find((step) => step.step === 'wait-ready');
+  return {
+    domain,
+    port: settings.port,
+    serviceUser: settings.service_user,
+    sslDir: settings.ssl_dir,
+    appRoot: settings.app_root,
+    unitName: settings.unit,
+    server: settings.server,
+    callable: release.callable,
+    httpRedirect: settings.http_redirect,
+    chainPem: Buffer.from(certificate.chainPem),
+    keyPem: Buffer.from(certificate.keyPem),
+    leafFingerprint256: certificate.fingerprint256,
+    releaseFiles: release.files,
+    enableEpel: settings.enable_epel,
+    waitTimeoutSeconds: waitStep && 'timeout_seconds' in waitStep ? waitStep.timeout_seconds : 30,
+  };
+}

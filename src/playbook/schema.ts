@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const absolutePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"')
+  .refine((path) => !path.split('/').includes('..'), 'must not contain ".."');
+
+const systemName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a lower-case system name (letters, digits, "_", "-"), at most 32 characters');
+
+export const appSettingSchema = z.union([
+  z.literal('builtin'),
+  z
+    .object({
+      path: z.string().min(1),
+      callable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$/, 'must be module:callable, such as app:app'),
+    })
+    .strict(),
+]);
+
+export const settingsSchema = z
+  .object({
+    port: z.number().int().min(1).max(65535).default(443),
+    service_user: systemName.default('certfleet'),
+    ssl_dir: absolutePath.default('/ssl'),
+    app_root: absolutePath.default('/opt/certfleet'),
+    unit: z.string().regex(/^[A-Za-z0-9_.@-]+$/, 'must be a systemd unit name without ".service"').default('certfleet-app'),
+    server: z.enum(['flask', 'gunicorn']).default('flask'),
+    app: appSettingSchema.default('builtin'),
+    http_redirect: z.boolean().default(false),
+    enable_epel: z.boolean().default(false),
+  })
+  .strict();
+
+const bareStep = <Name extends string>(name: Name) => z.object({ step: z.literal(name) }).strict();
+
+export const stepSchema = z.discriminatedUnion('step', [
+  bareStep('packages'),
+  bareStep('firewall'),
+  bareStep('service-user'),
+  bareStep('certificates'),
+  bareStep('app'),
+  bareStep('service'),
+  z.object({ step: z.literal('wait-ready'), timeout_seconds: z.number().int().min(1).max(600).default(30) }).strict(),
+  bareStep('verify-host'),
+]);
+
+export const playbookSchema = z
+  .object({
+    name: z.string().min(1),
+    settings: settingsSchema.default(settingsSchema.parse({})),
+    steps: z.array(stepSchema).min(1),
+  })
+  .strict();
+
+export type PlaybookSettings = z.infer<typeof settingsSchema>;
+export type PlaybookStep = z.infer<typeof stepSchema>;
+export type StepName = PlaybookStep['step'];
+export type Playbook = z.infer<typeof playbookSchema> & { file: string };
+
+export const STEP_NAMES = stepSchema.options.map((option) => option.shape.step.value);

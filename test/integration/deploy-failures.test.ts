@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ssh2 from 'ssh2';
+import { createTestPki, generateStandaloneKey, type TestPki } from '../support/cert-factory.js';
+import { parseReport, runCli } from '../support/cli.js';
+import { startFleet, type TestFleet } from '../support/test-hosts.js';
+
+const DOMAIN = 'app.fleet.test';
+/** A loopback address where no test host runs: connections are refused. */
+const NOBODY = '127.0.0.29';
+
+describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
+  let fleet: TestFleet;
+  let pki: TestPki;
+  let strangerKey: string;
+
+  const acceptedLogins = async () => {
+    const counts = await Promise.all(fleet.hosts.map((host) => host.run('journalctl -u ssh --no-pager -o cat | grep -c "Accepted publickey" || true')));
+    return counts.map((count) => Number(count.trim()));
+  };
+
+  before(async () => {
+    fleet = await startFleet({ image: 'debian-ufw', addresses: ['127.0.0.24', '127.0.0.25'] });
+    pki = createTestPki({ dir: fleet.dir, domain: DOMAIN });
+    strangerKey = join(fleet.dir, 'stranger_ed25519');
+    await writeFile(strangerKey, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+  });
+
+  after(async () => {
+    await fleet?.stop();
+  });
+
+  const inputCases: [string, (args: { inventory: string }) => string[], RegExp][] = [
+    ['missing certificate file', ({ inventory }) => ['--inventory', inventory, '--cert', '/nonexistent/cert.pem', '--key', pki.leaf.keyPath], /\/nonexistent\/cert\.pem/],
+    ['missing key file', ({ inventory }) => ['--inventory', inventory, '--cert', pki.chainPath, '--key', '/nonexistent/cert.key'], /\/nonexistent\/cert\.key/],
+    ['missing inventory file', () => ['--inventory', '/nonexistent/inventory.yaml', '--cert', pki.chainPath, '--key', pki.leaf.keyPath], /\/nonexistent\/inventory\.yaml: cannot read the inventory/],
+    ['unrelated key', ({ inventory }) => ['--inventory', inventory, '--cert', pki.chainPath, '--key', generateStandaloneKey(fleet.dir, 'unrelated', 'ec').keyPath], /unrelated\.key.*does not belong to/],
+    ['CA key given as --key', ({ inventory }) => ['--inventory', inventory, '--cert', pki.chainPath, '--key', pki.intermediates[0]!.keyPath], /belongs to the CA certificate/],
+  ];
+  for (const [title, makeArgs, message] of inputCases) {
+    test(`${title} stops before any host`, async () => {
+      const inventory = await fleet.writeInventory('deploy');
+      const before = await acceptedLogins();
+      const result = await runCli(['deploy', ...makeArgs({ inventory }), '--domain', DOMAIN, '--ca', pki.root.certPath, '--known-hosts', fleet.knownHostsFile]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stdout, '', 'no report is printed when nothing ran');
+      assert.deepEqual(await acceptedLogins(), before, 'a host was contacted');
+    });
+  }
+
+  test('failing hosts are named, the good one deploys', async () => {
+    const [good, other] = fleet.hosts;
+    const inventory = join(fleet.dir, 'mixed.yaml');
+    await writeFile(
+      inventory,
+      [
+        'defaults:',
+        '  user: deploy',
+        `  identity: ${fleet.identityFile}`,
+        'hosts:',
+        `  - {name: good, address: ${good!.address}}`,
+        `  - {name: no-sudo, address: ${other!.address}, user: nosudo}`,
+        `  - {name: wrong-key, address: ${other!.address}, identity: ${strangerKey}}`,
+        `  - {name: nobody-home, address: ${NOBODY}}`,
+        '',
+      ].join('\n'),
+    );
+    // known_hosts gets an entry for NOBODY too, so the only fault there is the refused connection.
+    const result = await runCli([
+      'deploy', '--inventory', inventory, '--known-hosts', fleet.knownHostsFile,
+      '--cert', pki.chainPath, '--key', pki.leaf.keyPath, '--domain', DOMAIN, '--ca', pki.root.certPath,
+      '--connect-retries', '1', '--json',
+    ]);
+    const report = parseReport(result);
+    assert.equal(result.code, 1);
+    const byName = new Map(report.hosts.map((host) => [host.name, host]));
+
+    assert.equal(byName.get('good')!.status, 'ok', byName.get('good')!.error ?? '');
+
+    const noSudo = byName.get('no-sudo')!;
+    assert.equal(noSudo.status, 'failed');
+    assert.match(noSudo.error ?? '', /^no-sudo: user nosudo cannot run commands as root with "sudo -n" \(sudo said: sudo: a password is required\)\..*NOPASSWD/);
+
+    const wrongKey = byName.get('wrong-key')!;
+    assert.equal(wrongKey.status, 'failed');
+    assert.match(wrongKey.error ?? '', new RegExp(`^wrong-key: authentication failed for deploy@${other!.address.replace(/\./g, '\\.')} with key .*stranger_ed25519.*authorized_keys`));
+
+    const nobody = byName.get('nobody-home')!;
+    assert.equal(nobody.status, 'failed');
+    assert.match(nobody.error ?? '', /^nobody-home: cannot reach deploy@127\.0\.0\.29: ECONNREFUSED/);
+    assert.match(result.stderr, /connecting to deploy@127\.0\.0\.29 failed, retrying/, 'the retry is logged');
+
+    // The host behind the failures was never changed: no service user, no /ssl.
+    assert.equal((await other!.runResult('getent passwd certfleet')).exitCode, 2);
+    assert.equal((await other!.runResult('test -e /ssl')).exitCode, 1);
+  });
+});
