@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { deployCommand } from './cli/deploy.js';
+import { checkCertCommand } from './cli/check-cert.js';
 import { factsCommand } from './cli/facts.js';
+import { sshDiagnose } from './cli/diagnose.js';
+import { verifyCommand } from './cli/verify.js';
 import { CertfleetError, describeError } from './errors.js';
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -12,7 +15,13 @@ const program = new Command('certfleet')
   .version(packageJson.version)
   .showHelpAfterError()
   .addCommand(deployCommand())
-  .addCommand(factsCommand());
+  .addCommand(factsCommand())
+  .addCommand(checkCertCommand())
+  .addCommand(
+    verifyCommand({
+      createDiagnose: (logger, options) => sshDiagnose(options, logger, options.unit, '/ssl'),
+    }),
+  );
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,14 @@
 import { Command, Option } from 'commander';
 import { checkCertificateFiles } from '../certs/check.js';
-import { InputError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { loadTrustStore, readCertificateFile } from '../certs/index.js';
+import { InputError, VerificationError } from '../errors.js';
+import type { HostSpec } from '../inventory/types.js';
+import { createLogger, type Logger } from '../log.js';
+import type { Playbook } from '../playbook/schema.js';
+import { renderVerifyTable } from '../report/verify-report.js';
+import type { DnsVerification } from '../report/deploy-report.js';
+import { verifyName } from '../verify/verify-name.js';
+import { sshDiagnose } from './diagnose.js';
 import { buildDesiredState } from '../playbook/desired.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { runPlaybook } from '../playbook/run.js';
@@ -18,6 +25,8 @@ interface DeployOptions extends HostSelectionOptions, ConnectionOptions {
   json?: boolean;
   parallel: number;
   logLevel: string;
+  verifyDns?: boolean;
+  dnsServer?: string;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -36,6 +45,8 @@ export function deployCommand(): Command {
     .option('--check', 'plan only: gather facts, print the commands, change nothing')
     .option('--json', 'print a JSON report on stdout instead of the table')
     .addOption(new Option('--parallel <count>', 'hosts worked on at once').default(10).argParser(Number))
+    .option('--verify-dns', 'after the last host, also verify every address the domain resolves to (as certfleet verify does)')
+    .option('--dns-server <address[:port]>', 'DNS server for --verify-dns instead of the system resolver')
     .option('--log-level <level>', 'pino log level on stderr (debug, info, warn, error, silent)', process.env.CERTFLEET_LOG_LEVEL ?? 'info');
   addHostOptions(command);
   command.action(async (playbookFile: string | undefined, options: DeployOptions) => {
@@ -78,11 +89,45 @@ async function runDeploy(playbookFile: string | undefined, options: DeployOption
     connect: connector(options, logger),
   });
 
+  // Behind a load balancer or mid-rollout, the addresses in DNS are not the hosts just deployed,
+  // so the check of every address behind the name runs only on request.
+  const dns = options.verifyDns && !options.check ? await verifyDomain(options, hosts, checked.leaf.fingerprint256, playbook, logger) : undefined;
+
   if (options.json) {
-    process.stdout.write(`${deployJson(results, options.check ?? false)}\n`);
+    process.stdout.write(`${deployJson(results, options.check ?? false, dns)}\n`);
   } else {
     if (options.check) process.stdout.write(`${formatPlannedActions(results)}\n\n`);
     process.stdout.write(`${formatDeployTable(results, options.check ?? false)}\n`);
+    if (dns?.report) process.stdout.write(renderVerifyTable(dns.report));
+    if (dns?.error) process.stdout.write(`${options.domain[0]}: verification failed: ${dns.error}\n`);
   }
-  return results.every((result) => result.status !== 'failed') ? 0 : 1;
+  const hostsOk = results.every((result) => result.status !== 'failed');
+  return hostsOk && (dns === undefined || dns.report?.passed === true) ? 0 : 1;
+}
+
+async function verifyDomain(options: DeployOptions, hosts: HostSpec[], fingerprint256: string, playbook: Playbook, logger: Logger): Promise<DnsVerification> {
+  const trustStore = await loadTrustStore({ caPaths: options.ca ?? [] });
+  const name = options.domain![0]!;
+  const expectedCertificate = (await readCertificateFile(options.cert!)).certificates.find((certificate) => certificate.fingerprint256 === fingerprint256);
+  try {
+    const report = await verifyName(
+      {
+        name,
+        port: playbook.settings.port,
+        expectedCertificate,
+        trustStore,
+        dnsServer: options.dnsServer,
+        warnDays: options.warnDays,
+        httpRedirect: playbook.settings.http_redirect,
+        inventory: { hosts },
+      },
+      { logger, diagnose: sshDiagnose(options, logger, playbook.settings.unit, playbook.settings.ssl_dir) },
+    );
+    return { report };
+  } catch (error) {
+    // A DNS failure or a name without records fails the deploy like a failing address.
+    if (!(error instanceof VerificationError)) throw error;
+    logger.error(`verifying ${name} failed: ${error.message}`);
+    return { error: error.message };
+  }
 }

@@ -37,12 +37,18 @@ function positiveInteger(name: string, min: number) {
   };
 }
 
-/** Adds the options that choose hosts and how to connect to them. */
+/** Adds the options that choose hosts, and how to connect to them. */
 export function addHostOptions(command: Command): Command {
-  return command
+  command
     .option('-i, --inventory <file>', 'inventory YAML file listing the hosts')
     .option('--host <user@address[:port]>', 'one host to work on, IPv6 in brackets (repeatable)', collect)
-    .option('--identity <keyfile>', `private key for --host hosts (passphrase from ${SSH_PASSPHRASE_VARIABLE}); without it, ssh-agent`)
+    .option('--identity <keyfile>', `private key for --host hosts (passphrase from ${SSH_PASSPHRASE_VARIABLE}); without it, ssh-agent`);
+  return addConnectionOptions(command);
+}
+
+/** Adds the options that set how SSH connections are made and host keys checked. */
+export function addConnectionOptions(command: Command): Command {
+  return command
     .option('--known-hosts <file>', 'known_hosts file to check host keys against', join(homedir(), '.ssh', 'known_hosts'))
     .option('--accept-new-host-keys', 'accept and record the key of a host not yet in known_hosts (a changed key is always rejected)')
     .addOption(new Option('--connect-timeout <seconds>', 'time allowed for the TCP connection and SSH handshake, per attempt').default(10).argParser(positiveInteger('--connect-timeout', 1)))

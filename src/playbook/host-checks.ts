@@ -80,3 +80,58 @@ export function fetchServedCertificate(address: string, port: number, servername
     });
   });
 }
+
+/**
+ * Python snippet for the on-host diagnosis: a handshake with 127.0.0.1 (then ::1)
+ * with SNI, printing the protocol and the sha256 fingerprint of the served leaf
+ * in Node's `AB:CD:...` form.
+ */
+const LOCAL_FINGERPRINT = [
+  'import hashlib, socket, ssl, sys',
+  'port, name = int(sys.argv[1]), sys.argv[2]',
+  'ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)',
+  'ctx.check_hostname = False',
+  'ctx.verify_mode = ssl.CERT_NONE',
+  'last = "no address tried"',
+  'for address in ("127.0.0.1", "::1"):',
+  '    try:',
+  '        with socket.create_connection((address, port), timeout=5) as raw:',
+  '            with ctx.wrap_socket(raw, server_hostname=name) as tls:',
+  '                digest = hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest().upper()',
+  '                print(tls.version(), ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))); sys.exit(0)',
+  '    except (OSError, ssl.SSLError) as error:',
+  '        last = "%s: %s" % (address, error)',
+  'print(last); sys.exit(1)',
+].join('\n');
+
+export interface OnHostCheck {
+  ok: boolean;
+  detail: string;
+  servedFingerprint?: string;
+  component?: 'app' | 'certificate-files' | 'unit';
+}
+
+/**
+ * Repeats the TLS check on the host itself, against 127.0.0.1:PORT with the same
+ * SNI, and when it fails tells the unit, the certificate files and the app apart.
+ */
+export async function checkOnHost(host: RemoteHost, name: string, port: number, unitName: string, sslDir: string): Promise<OnHostCheck> {
+  const handshakeResult = await host.exec(`python3 -c ${shellQuote(LOCAL_FINGERPRINT)} ${port} ${shellQuote(name)}`, { timeoutMs: 30_000 });
+  if (handshakeResult.exitCode === 0) {
+    const [protocol, fingerprint] = handshakeResult.stdout.trim().split(' ');
+    return { ok: true, detail: `127.0.0.1:${port} on the host answers ${protocol} with SNI ${name}`, servedFingerprint: fingerprint };
+  }
+  const failure = handshakeResult.stdout.trim() || handshakeResult.stderr.trim();
+
+  const unit = shellQuote(`${unitName}.service`);
+  const state = (await host.exec(`systemctl is-active ${unit}`)).stdout.trim();
+  if (state !== 'active') {
+    const journal = await host.exec(`journalctl -u ${unit} -n 5 --no-pager -o cat 2>&1`, { sudo: true });
+    const lastLine = journal.stdout.trim().split('\n').pop() ?? '';
+    return { ok: false, component: 'unit', detail: `${unitName} is ${state || 'unknown'} (last journal line: ${lastLine})` };
+  }
+  const ssl = shellQuote(sslDir);
+  const files = await host.exec(`for f in ${ssl}/cert.pem ${ssl}/cert.key; do [ -s "$f" ] || echo "$f is missing or empty"; done`, { sudo: true });
+  if (files.stdout.trim() !== '') return { ok: false, component: 'certificate-files', detail: files.stdout.trim().replace(/\n/g, '; ') };
+  return { ok: false, component: 'app', detail: `${unitName} is active but TLS on 127.0.0.1:${port} fails (${failure})` };
+}

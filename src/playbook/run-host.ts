@@ -106,6 +106,7 @@ export async function runHost(spec: HostSpec, host: RemoteHost, options: RunHost
         const stepResult = await runStep(step, context, spec, host, options, log);
         stepResult.durationMs = Date.now() - started;
         steps.push(stepResult);
+        if (stepResult.status === 'passed') log.info({ step: step.step }, `passed: ${stepResult.summary}`);
         if (stepResult.status === 'changed' || stepResult.status === 'planned') {
           changedSteps.add(step.step);
           result.changed++;

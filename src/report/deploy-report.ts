@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
 import type { HostResult } from '../playbook/results.js';
+import type { VerifyReport } from '../verify/types.js';
+import { renderVerifyJson } from './verify-report.js';
 
 /** One row per host: what happened and what to look at. */
 export function formatDeployTable(results: readonly HostResult[], check: boolean): string {
@@ -38,11 +40,17 @@ export function formatPlannedActions(results: readonly HostResult[]): string {
 }
 
 /** The --json report: every host with its name, status and number of changed steps. */
-export function deployJson(results: readonly HostResult[], check: boolean): string {
+/** Result of deploy --verify-dns: the report, or why no address could be checked. */
+export interface DnsVerification {
+  report?: VerifyReport;
+  error?: string;
+}
+
+export function deployJson(results: readonly HostResult[], check: boolean, dns?: DnsVerification): string {
   return JSON.stringify(
     {
       check,
-      ok: results.every((result) => result.status !== 'failed'),
+      ok: results.every((result) => result.status !== 'failed') && (dns === undefined || dns.report?.passed === true),
       hosts: results.map((result) => ({
         name: result.name,
         address: result.address,
@@ -53,6 +61,8 @@ export function deployJson(results: readonly HostResult[], check: boolean): stri
         error: result.error ?? null,
         steps: result.steps.map((step) => ({ step: step.step, status: step.status, summary: step.summary, notes: step.notes, ...(step.plannedActions ? { plannedActions: step.plannedActions } : {}) })),
       })),
+      ...(dns?.report ? { verifyDns: JSON.parse(renderVerifyJson(dns.report)) as unknown } : {}),
+      ...(dns?.error ? { verifyDns: { passed: false, error: dns.error } } : {}),
     },
     null,
     2,

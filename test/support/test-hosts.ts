@@ -10,22 +10,23 @@ import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainer
 const execFileAsync = promisify(execFile);
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..');
 
-/** Test host images, built from docker/ by docker/build-images.sh and tagged by a hash of their files. */
-export type ImageName = 'debian-ufw' | 'base';
+/** A test host image: a folder under docker/, built by docker/build-images.sh and tagged by a hash of its files. */
+export type ImageName = string;
 
-let builtImages: Promise<Map<string, string>> | undefined;
+const builtImages = new Map<string, Promise<string>>();
 
-/** Builds (or finds) the test host images once per process and returns name -> image:tag. */
-export function buildImages(): Promise<Map<string, string>> {
-  builtImages ??= execFileAsync('bash', [join(repoRoot, 'docker/build-images.sh')], { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60 * 1000 }).then(({ stdout }) => {
-    const images = new Map<string, string>();
-    for (const line of stdout.trim().split('\n')) {
-      const [name, tag] = line.split(' ');
-      if (name && tag) images.set(name, tag);
-    }
-    return images;
-  });
-  return builtImages;
+/** Builds (or finds) one test host image once per process and returns its IMAGE:TAG. */
+export function buildImage(name: ImageName): Promise<string> {
+  let built = builtImages.get(name);
+  if (!built) {
+    built = execFileAsync('bash', [join(repoRoot, 'docker/build-images.sh'), name], { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60 * 1000 }).then(({ stdout }) => {
+      const line = stdout.trim().split('\n').find((entry) => entry.startsWith(`${name} `));
+      if (!line) throw new Error(`docker/build-images.sh ${name} printed no image: ${stdout}`);
+      return line.slice(name.length + 1);
+    });
+    builtImages.set(name, built);
+  }
+  return built;
 }
 
 /**
@@ -96,9 +97,7 @@ async function waitForSystemd(container: StartedTestContainer): Promise<void> {
  */
 export async function startFleet(options: StartFleetOptions): Promise<TestFleet> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  const images = await buildImages();
-  const image = images.get(options.image);
-  if (!image) throw new Error(`docker/build-images.sh built no image named ${options.image}`);
+  const image = await buildImage(options.image);
 
   const dir = await mkdtemp(join(tmpdir(), 'certfleet-fleet-'));
   const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'certfleet-test' });

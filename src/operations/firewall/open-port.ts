@@ -1,15 +1,22 @@
 import { OperationError } from '../../errors.js';
+import type { DesiredState } from '../desired-state.js';
 import { noChange, type Operation } from '../types.js';
 import { planUfw } from './ufw.js';
+
+/** The app's TLS port, and port 80 when it answers plain HTTP with a redirect. */
+export function openPorts(desired: DesiredState): number[] {
+  return desired.httpRedirect && desired.port !== 80 ? [desired.port, 80] : [desired.port];
+}
 
 /** Opens the app's TCP port in whichever firewall filters incoming traffic on the host. */
 export const openPortOperation: Operation = {
   name: 'firewall',
   plan: ({ facts, desired }) => {
     const notes = [...facts.firewall.notes];
+    const ports = openPorts(desired);
     switch (facts.firewall.active) {
       case 'ufw': {
-        const plan = planUfw(facts, desired.port);
+        const plan = planUfw(facts, ports);
         return { ...plan, notes: [...notes, ...(plan.notes ?? [])] };
       }
       case 'none':
