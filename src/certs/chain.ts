@@ -1,7 +1,7 @@
 /**
  * Builds the chain a server sends: the leaf, then each certificate followed by its
- * issuer, up to but not including the root. The chain must end in the trust store:
- * the last certificate must be issued by a trust anchor, or be one itself.
+ * issuer, up to but not including the root. Some certificate of the chain must be
+ * issued by a trust anchor, or the chain must be one self-signed trusted leaf.
  */
 import type { X509Certificate } from 'node:crypto';
 import { describeCertificate, formatDistinguishedName, quoteSubject } from './describe.js';
@@ -13,6 +13,11 @@ export interface ChainResult {
   chain: X509Certificate[];
   /** The trusted certificate the chain ends in, absent when a problem was found. */
   anchor?: TrustAnchor;
+  /**
+   * Number of chain certificates, from the leaf, on the path to the anchor. Any after
+   * them (such as a cross-signed root for old clients) are sent but not needed.
+   */
+  pathLength: number;
   repairs: string[];
   problems: CertificateProblem[];
 }
@@ -36,6 +41,9 @@ export function buildChain(leaf: X509Certificate, bundle: readonly X509Certifica
       break;
     }
 
+    // NOTE: the first CA candidate in file order wins, without backtracking. Two bundled
+    // issuers with the same name and key (e.g. an expired and a renewed intermediate)
+    // can therefore pick the expired one and fail the validity check.
     const issuers = remaining.filter((candidate) => isIssuedBy(current, candidate));
     const issuer = issuers.find((candidate) => candidate.ca);
     if (!issuer) {
@@ -55,14 +63,14 @@ export function buildChain(leaf: X509Certificate, bundle: readonly X509Certifica
     repairs.push(`${file}: reordered the chain to leaf, then each certificate followed by its issuer`);
   }
 
-  if (problems.length > 0) return { chain, repairs, problems };
+  if (problems.length > 0) return { chain, pathLength: chain.length, repairs, problems };
 
   const anchoring = findAnchor(chain, droppedRoot, store, file);
   if (anchoring.problem) problems.push(anchoring.problem);
   if (droppedRoot && anchoring.anchor) {
     repairs.push(`${file}: dropped the self-signed root ${quoteSubject(droppedRoot)} from the chain, because clients use their own copy of the root`);
   }
-  return { chain, anchor: anchoring.anchor, repairs, problems };
+  return { chain, anchor: anchoring.anchor, pathLength: anchoring.pathLength, repairs, problems };
 }
 
 function findAnchor(
@@ -70,14 +78,16 @@ function findAnchor(
   droppedRoot: X509Certificate | undefined,
   store: TrustStore,
   file: string,
-): { anchor?: TrustAnchor; problem?: CertificateProblem } {
+): { anchor?: TrustAnchor; pathLength: number; problem?: CertificateProblem } {
   const top = chain[chain.length - 1] as X509Certificate;
+  const pathLength = chain.length;
   const trustedFrom = `the trust store (${store.sources.join(', ')})`;
 
   if (chain.length === 1 && isSelfSigned(top)) {
     const anchor = findTrustedCertificate(store, top);
-    if (anchor) return { anchor };
+    if (anchor) return { anchor, pathLength };
     return {
+      pathLength,
       problem: {
         kind: 'untrusted-root',
         file,
@@ -87,16 +97,21 @@ function findAnchor(
     };
   }
 
-  const anchor = findTrustedIssuer(store, top);
-  if (anchor) return { anchor };
+  // The path ends at the first certificate, from the leaf up, that a trust anchor
+  // issued. So an extra cross-signed certificate above it needs no trusted issuer.
+  for (let index = 0; index < chain.length; index += 1) {
+    const anchor = findTrustedIssuer(store, chain[index] as X509Certificate);
+    if (anchor) return { anchor, pathLength: index + 1 };
+  }
 
   if (droppedRoot) {
     return {
+      pathLength,
       problem: {
         kind: 'untrusted-root',
         file,
         reason: `the chain ends at the self-signed root ${quoteSubject(droppedRoot)}, which is not in ${trustedFrom}.`,
-        hint: 'If it is your private CA, pass its certificate with --ca FILE; clients must trust it too.',
+        hint: 'If it is your private CA, pass its certificate with --ca FILE, and make every client trust it too.',
       },
     };
   }
@@ -104,6 +119,7 @@ function findAnchor(
   const published = caIssuersUrl(top);
   const where = published ? ` Your CA publishes it at ${published}.` : '';
   return {
+    pathLength,
     problem: {
       kind: 'issuer-missing',
       file,

@@ -6,15 +6,15 @@
  */
 import { createHash, type X509Certificate } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { buildChain } from './chain.js';
-import { formatDistinguishedName } from './describe.js';
+import { buildChain, type ChainResult } from './chain.js';
+import { formatDistinguishedName, quoteSubject } from './describe.js';
 import { readCertificateInputs } from './inputs.js';
 import { loadPrivateKey } from './key.js';
 import { findLeafForKey } from './leaf.js';
 import { certificateDnsNames, findCoveringName, validateDomainName } from './names.js';
 import { throwIfProblems, type CertificateProblem } from './problems.js';
 import { loadTrustStore, type TrustStore } from './trust-store.js';
-import { certificateValidity, checkValidity, daysUntil, DEFAULT_WARN_DAYS } from './validity.js';
+import { certificateValidity, checkValidity, daysUntil, DEFAULT_WARN_DAYS, type ValidityFindings } from './validity.js';
 
 export interface CheckCertificateRequest {
   certPath: string;
@@ -29,7 +29,7 @@ export interface CheckCertificateRequest {
   now?: Date;
   /** Passphrase of an encrypted key, from CERTFLEET_KEY_PASSPHRASE. An empty string counts as not given. */
   keyPassphrase?: string;
-  /** System CA bundle candidates in place of the default list. The first readable one is used. */
+  /** System CA bundle candidates in place of the default list. The first readable one is used, and an empty list reads none. */
   trustStorePaths?: string[];
   /** Trust store loaded beforehand, e.g. once for many checks. When given, `caPaths` and `trustStorePaths` are ignored. */
   trustStore?: TrustStore;
@@ -60,7 +60,11 @@ export interface LeafInfo extends CertificateInfo {
 export interface CheckedCertificate {
   /** Leaf then intermediates, PEM with LF endings and a final newline: the bytes to upload. */
   chainPem: string;
-  /** Unencrypted private key PEM with LF endings and a final newline: the bytes to upload. */
+  /**
+   * Unencrypted private key PEM with LF endings and a final newline: the bytes to upload.
+   * The property is non-enumerable, so JSON.stringify, util.inspect, pino and object
+   * spread leave it out, and logging the whole result does not leak the key.
+   */
   keyPem: string;
   /** Hex SHA-256 of the UTF-8 bytes of chainPem, to compare with the file on a host. */
   chainSha256: string;
@@ -114,19 +118,13 @@ export async function checkCertificateFiles(request: CheckCertificateRequest): P
   problems.push(...coverage.problems);
   if (names.source === 'commonName') {
     warnings.push(
-      `${request.certPath}: the leaf certificate has no subjectAltName, so its name was taken from the CN; current browsers ignore the CN and reject the certificate, so reissue it with a subjectAltName`,
+      `${request.certPath}: the leaf certificate has no subjectAltName, so its name was taken from the CN. Current browsers ignore the CN and reject such a certificate, so reissue it with a subjectAltName`,
     );
   }
 
-  const dated = [
-    ...chain.chain.map((certificate, index) => ({ certificate, role: index === 0 ? 'leaf certificate' : 'intermediate certificate' })),
-    ...(chain.anchor ? [{ certificate: chain.anchor.certificate, role: 'trusted root certificate' }] : []),
-  ];
-  for (const { certificate, role } of dated) {
-    const validity = checkValidity(certificate, role, request.certPath, now, warnDays);
-    problems.push(...validity.problems);
-    warnings.push(...validity.warnings);
-  }
+  const validity = checkChainValidity(chain, request.certPath, now, warnDays);
+  problems.push(...validity.problems);
+  warnings.push(...validity.warnings);
 
   throwIfProblems(problems);
   const anchor = chain.anchor;
@@ -135,9 +133,8 @@ export async function checkCertificateFiles(request: CheckCertificateRequest): P
   }
 
   const chainPem = chain.chain.map((certificate) => certificate.toString()).join('');
-  return {
+  const checked = {
     chainPem,
-    keyPem: key.pem,
     chainSha256: sha256Hex(chainPem),
     keySha256: sha256Hex(key.pem),
     leaf: { ...describeForUser(leaf, now), names: names.names, namesSource: names.source },
@@ -148,6 +145,8 @@ export async function checkCertificateFiles(request: CheckCertificateRequest): P
     repairs,
     warnings,
   };
+  Object.defineProperty(checked, 'keyPem', { value: key.pem, enumerable: false });
+  return checked as CheckedCertificate;
 }
 
 /** Returns the hex SHA-256 of the UTF-8 bytes of `text`, the digest compared with files on hosts. */
@@ -181,6 +180,40 @@ function checkNames(
       hint: 'Request a certificate that lists every --domain in its subjectAltName, or drop the names it does not cover.',
     }],
   };
+}
+
+/**
+ * Checks the validity of every certificate on the path from the leaf to the trust
+ * anchor, anchor included. A certificate sent beyond that path (see
+ * ChainResult.pathLength) that is expired or not yet valid is only a warning, because
+ * clients that trust the anchor never use it.
+ */
+function checkChainValidity(chain: ChainResult, file: string, now: Date, warnDays: number): ValidityFindings {
+  const findings: ValidityFindings = { problems: [], warnings: [] };
+  const leaf = chain.chain[0];
+
+  chain.chain.forEach((certificate, index) => {
+    const role = index === 0 ? 'leaf certificate' : 'intermediate certificate';
+    const result = checkValidity(certificate, role, file, now, warnDays);
+
+    if (index < chain.pathLength) {
+      findings.problems.push(...result.problems);
+      findings.warnings.push(...result.warnings);
+      return;
+    }
+    for (const problem of result.problems) {
+      findings.warnings.push(`${file}: ${problem.reason} Clients that trust ${quoteSubject(chain.anchor?.certificate ?? certificate)} do not use it, so it can be removed from the file`);
+    }
+  });
+
+  // A self-signed leaf is its own trust anchor, so it is checked once, as the leaf.
+  const anchor = chain.anchor?.certificate;
+  if (anchor && anchor.fingerprint256 !== leaf?.fingerprint256) {
+    const result = checkValidity(anchor, 'trusted CA certificate', file, now, warnDays);
+    findings.problems.push(...result.problems);
+    findings.warnings.push(...result.warnings);
+  }
+  return findings;
 }
 
 function describeForUser(certificate: X509Certificate, now: Date): CertificateInfo {

@@ -16,7 +16,7 @@ export interface CertificateInputs {
   repairs: string[];
 }
 
-/** A PEM block that people pass by mistake: what it is, and how to convert it when that is possible. */
+/** Description of a PEM block that users pass by mistake, with a conversion command when one exists. */
 interface MistakenBlock {
   description: string;
   fix?: string;
@@ -134,7 +134,7 @@ function roleProblems(certFile: CertificateFileContents, keyFile: CertificateFil
   return problems;
 }
 
-/** Describes what a file contains when it lacks what it was given for, e.g. " (found: a private key)". */
+/** Returns a note listing what a file contains instead of the expected content, e.g. " (found: a private key)". */
 function foundInstead(file: CertificateFileContents): string {
   const found: string[] = [];
   if (file.certificates.length > 0) found.push(`${file.certificates.length} certificate(s)`);

@@ -81,7 +81,7 @@ export function loadPrivateKey(source: KeySource, passphrase?: string): LoadedPr
   const rsaBits = keyObject.asymmetricKeyType === 'rsa' ? keyObject.asymmetricKeyDetails?.modulusLength : undefined;
   if (rsaBits !== undefined && rsaBits < MIN_RSA_BITS) {
     warnings.push(
-      `${source.file}: the RSA key has ${rsaBits} bits; OpenSSL 3 at its default security level and current browsers reject RSA keys under ${MIN_RSA_BITS} bits`,
+      `${source.file}: the RSA key has only ${rsaBits} bits, which OpenSSL at security level 2 rejects ("ee key too small"), so replace it with a key of at least ${MIN_RSA_BITS} bits`,
     );
   }
 

@@ -1,8 +1,8 @@
 /**
- * Reads a certificate, key or CA file in PEM or DER and sorts what it contains into
- * certificates, private keys and other blocks. Reading repairs what a TLS server would
- * choke on or what differs from the canonical form (a UTF-8 byte order mark, CRLF line
- * endings, a missing final newline, DER instead of PEM) and reports each repair.
+ * Reads a certificate, key or CA file in PEM or DER and sorts its contents into
+ * certificates, private keys and other blocks. Input that differs from canonical PEM
+ * (a UTF-8 byte order mark, CRLF line endings, a missing final newline, DER) is
+ * accepted, and each such difference is reported as a repair.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

@@ -4,11 +4,11 @@ import { formatDate } from './validity.js';
 
 /** Formats the summary: leaf, names, issuer chain, days left, key, repairs and warnings. Ends with a newline. */
 export function formatCheckedCertificate(checked: CheckedCertificate): string {
-  const { leaf } = checked;
-  const issuers = [
-    ...checked.intermediates.map((certificate) => certificate.subject),
-    `${checked.trustAnchor.subject} (trusted, from ${checked.trustAnchor.source})`,
-  ];
+  const { leaf, trustAnchor } = checked;
+  const selfSigned = trustAnchor.fingerprint256 === leaf.fingerprint256;
+  const issuers = selfSigned
+    ? [`self-signed (trusted, from ${trustAnchor.source})`]
+    : [...checked.intermediates.map((certificate) => certificate.subject), `${trustAnchor.subject} (trusted, from ${trustAnchor.source})`];
   const lines = [
     `Certificate OK for ${checked.domains.map((entry) => entry.domain).join(', ')}`,
     `  leaf:     ${leaf.subject} (serial ${leaf.serial})`,

@@ -1,8 +1,9 @@
 /**
  * The trust store the chain must end in: the operating system's CA bundle, the roots
  * built into node, and any `--ca` files. The system bundle matters because private
- * and enterprise CAs are installed there (update-ca-certificates, update-ca-trust),
- * while node's built-in list (`tls.rootCertificates`) holds only the Mozilla roots.
+ * and enterprise CAs are installed there (update-ca-certificates, update-ca-trust).
+ * Node's built-in list (`tls.rootCertificates`) is a snapshot of the Mozilla CA store
+ * taken when that node version was released, per the node documentation.
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

@@ -167,6 +167,28 @@ export function issueCaCertificate(dir: string, issuer: TestCertificate, options
   return loadTestCertificate(options.commonName, certPath, keyPath, createCaDatabase(dir, stem));
 }
 
+/**
+ * Creates a cross-signed copy of the CA `ca`: same subject and key, but issued by
+ * `issuer`, like the cross-signed roots that CAs add to chains for old clients.
+ */
+export function crossSignCa(dir: string, ca: TestCertificate, issuer: TestCertificate, options: Partial<CertificateOptions> = {}): TestCertificate {
+  const stem = uniqueStem(dir, options.fileStem ?? `${fileStemFor(ca.commonName)}-cross`);
+  const certPath = join(dir, `${stem}.pem`);
+
+  signRequest({
+    databaseDir: requireCaDatabase(issuer),
+    requestPath: createRequest(dir, stem, ca.keyPath, ca.commonName),
+    signerKeyPath: issuer.keyPath,
+    signerCertPath: issuer.certPath,
+    certPath,
+    notBefore: options.notBefore ?? daysFromNow(-1),
+    notAfter: options.notAfter ?? daysFromNow(3650),
+    extensions: caExtensions(true),
+  });
+
+  return loadTestCertificate(ca.commonName, certPath, ca.keyPath);
+}
+
 /** Creates a TLS server certificate signed by `issuer`. */
 export function issueLeafCertificate(dir: string, issuer: TestCertificate, options: CertificateOptions): TestCertificate {
   const stem = uniqueStem(dir, options.fileStem ?? fileStemFor(options.commonName));
@@ -206,9 +228,12 @@ export function createSelfSignedLeaf(dir: string, options: CertificateOptions): 
   return loadTestCertificate(options.commonName, certPath, keyPath);
 }
 
-/** Generates a private key without a certificate, e.g. "the key from an earlier CSR". */
-export function generateStandaloneKey(dir: string, stem: string, algorithm: KeyAlgorithm): TestKey {
-  const keyPath = generateKey(dir, uniqueStem(dir, stem, ['.key']), algorithm);
+/**
+ * Generates a private key without a certificate, e.g. "the key from an earlier CSR".
+ * `rsaBits` sets the size of an RSA key, to make one that is too small.
+ */
+export function generateStandaloneKey(dir: string, stem: string, algorithm: KeyAlgorithm, rsaBits = 2048): TestKey {
+  const keyPath = generateKey(dir, uniqueStem(dir, stem, ['.key']), algorithm, rsaBits);
   return { keyPath, keyPem: readFileSync(keyPath, 'utf8') };
 }
 
@@ -279,11 +304,11 @@ export function writeTestFile(dir: string, name: string, content: string | Buffe
   return path;
 }
 
-function generateKey(dir: string, stem: string, algorithm: KeyAlgorithm): string {
+function generateKey(dir: string, stem: string, algorithm: KeyAlgorithm, rsaBits = 2048): string {
   const keyPath = join(dir, `${stem}.key`);
   const algorithmArgs =
     algorithm === 'rsa'
-      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+      ? ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${rsaBits}`]
       : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'];
   runOpenssl(['genpkey', ...algorithmArgs, '-out', keyPath]);
   return keyPath;
