@@ -71,7 +71,8 @@ export class SshConnection implements RemoteHost {
       minTimeout: 1000,
       factor: 2,
       onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft > 0) {
+        // p-retry calls this before shouldRetry, so only transient faults are announced as retried.
+        if (retriesLeft > 0 && isTransient(error)) {
           options.logger.warn({ host: options.name, attempt: attemptNumber, retriesLeft, err: error.message }, `connecting to ${where} failed, retrying`);
         }
       },
@@ -82,8 +83,20 @@ export class SshConnection implements RemoteHost {
   private static async attempt(options: ConnectOptions, auth: Partial<ConnectConfig>): Promise<SshConnection> {
     const log = options.logger;
     const hostName = knownHostsName(options.address, options.port);
-    const known = findKnownHostKeys(await readKnownHosts(options.knownHostsFile), hostName).filter((entry) => !entry.revoked);
-    const revoked = findKnownHostKeys(await readKnownHosts(options.knownHostsFile), hostName).filter((entry) => entry.revoked);
+    let knownHostsText: string;
+    try {
+      knownHostsText = await readKnownHosts(options.knownHostsFile);
+    } catch (error) {
+      throw new AbortError(
+        new InputError(`cannot read the known_hosts file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+          file: options.knownHostsFile,
+          hint: 'Give a readable file with --known-hosts.',
+        }),
+      );
+    }
+    const entries = findKnownHostKeys(knownHostsText, hostName);
+    const known = entries.filter((entry) => !entry.revoked);
+    const revoked = entries.filter((entry) => entry.revoked);
     const decision: HostKeyDecision = {};
 
     const sftp = new SftpClient(options.name, {
@@ -155,6 +168,11 @@ export class SshConnection implements RemoteHost {
         channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         channel.on('close', (code: number | null, signal?: string) => {
           if (timer) clearTimeout(timer);
+          // No exit status and no signal: the connection went away before the command finished.
+          if (typeof code !== 'number' && !signal) {
+            reject(new ConnectError(`the connection was lost while running a command: ${command.split('\n')[0]}`, { host: this.name, hint: 'Check the host and rerun; every step checks the host state first.' }));
+            return;
+          }
           resolve({
             command,
             stdout: Buffer.concat(stdout).toString('utf8'),
@@ -220,6 +238,12 @@ async function loadAuthentication(options: ConnectOptions): Promise<Partial<Conn
     });
   }
   const parsed = ssh2.utils.parseKey(privateKey, options.passphrase);
+  if (!(parsed instanceof Error) && !(Array.isArray(parsed) ? parsed[0] : parsed)?.isPrivateKey()) {
+    throw new InputError('the file holds a public key, not a private key.', {
+      file: options.identity,
+      hint: 'Give the private key file (the one without .pub).',
+    });
+  }
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     throw new InputError(
@@ -293,6 +317,15 @@ function describeConnectFailure(
         cause: error,
         hint: `Check that the matching public key is in ~${options.user}/.ssh/authorized_keys on the host and that the user name is right.`,
       }),
+    );
+  }
+  if (/no matching host key/i.test(error.message)) {
+    return new AbortError(
+      new ConnectError(
+        `host key rejected: ${where} offered none of the host key types that ${options.knownHostsFile} holds for it. ` +
+          'If the host was reinstalled with other key types, check its new key and replace the old entry in known_hosts.',
+        { host: options.name, cause: error },
+      ),
     );
   }
   if (error.code && TRANSIENT_CODES.has(error.code)) {

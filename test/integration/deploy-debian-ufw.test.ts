@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:tls';
+import { connect, createServer } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
-import { createTestPki, type TestPki } from '../support/cert-factory.js';
+import { createTestPki, issueLeafCertificate, writeTestFile, type TestPki } from '../support/cert-factory.js';
 import { parseReport, runCli } from '../support/cli.js';
 import { startFleet, type TestFleet } from '../support/test-hosts.js';
 import { handshake } from '../support/tls-client.js';
@@ -200,4 +200,42 @@ describe('deploy to Debian hosts with ufw active', { timeout: 15 * 60 * 1000 }, 
     assert.equal(deployed!.status, 'ok', deployed!.error ?? '');
     assert.equal(await readFile(knownHosts, 'utf8'), tampered, 'known_hosts must not be rewritten');
   });
+
+  test('repaired CRLF chain is served in order', async () => {
+    const host = fleet.hosts[0]!;
+    const renewed = issueLeafCertificate(fleet.dir, pki.intermediates[0]!, { commonName: DOMAIN, fileStem: 'renewed' });
+    // Intermediate first, leaf last, Windows line endings: what a CA portal download often looks like.
+    const messy = (pki.intermediates[0]!.certPem + renewed.certPem).replace(/\n/g, '\r\n');
+    const messyPath = writeTestFile(fleet.dir, 'renewed-messy.pem', messy);
+    const hostOnly = await fleet.writeInventory('deploy', [host]);
+
+    const result = await runCli(['deploy', '--inventory', hostOnly, '--known-hosts', fleet.knownHostsFile, '--cert', messyPath, '--key', renewed.keyPath, '--domain', DOMAIN, '--ca', pki.root.certPath, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /certificate input repaired/);
+
+    const expectedChain = renewed.certPem + pki.intermediates[0]!.certPem;
+    assert.equal(await host.run('cat /ssl/cert.pem'), expectedChain, 'the host holds the leaf first, with LF line endings');
+
+    const served = await peerChain(host.address, 443, DOMAIN);
+    assert.deepEqual(served, [new X509Certificate(renewed.certPem).fingerprint256, new X509Certificate(pki.intermediates[0]!.certPem).fingerprint256]);
+  });
 });
+
+/** Returns the fingerprints of the certificates a server sends, leaf first. */
+function peerChain(address: string, port: number, servername: string): Promise<string[]> {
+  return new Promise((done, fail) => {
+    const socket = connect({ host: address, port, servername, rejectUnauthorized: false }, () => {
+      const chain: string[] = [];
+      let certificate = socket.getPeerCertificate(true);
+      const seen = new Set<string>();
+      while (certificate && certificate.raw && !seen.has(certificate.fingerprint256)) {
+        seen.add(certificate.fingerprint256);
+        chain.push(certificate.fingerprint256);
+        certificate = certificate.issuerCertificate;
+      }
+      socket.destroy();
+      done(chain);
+    });
+    socket.once('error', fail);
+  });
+}

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import ssh2 from 'ssh2';
 import { createTestPki, generateStandaloneKey, type TestPki } from '../support/cert-factory.js';
 import { parseReport, runCli } from '../support/cli.js';
-import { startFleet, type TestFleet } from '../support/test-hosts.js';
+import { generateIdentity, startFleet, type TestFleet } from '../support/test-hosts.js';
 
 const DOMAIN = 'app.fleet.test';
 /** A loopback address where no test host runs: connections are refused. */
@@ -24,8 +23,7 @@ describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
   before(async () => {
     fleet = await startFleet({ image: 'debian-ufw', addresses: ['127.0.0.24', '127.0.0.25'] });
     pki = createTestPki({ dir: fleet.dir, domain: DOMAIN });
-    strangerKey = join(fleet.dir, 'stranger_ed25519');
-    await writeFile(strangerKey, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    strangerKey = await generateIdentity(fleet.dir, 'stranger_ed25519');
   });
 
   after(async () => {

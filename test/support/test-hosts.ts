@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 
 const execFileAsync = promisify(execFile);
@@ -79,6 +78,16 @@ export interface StartFleetOptions {
   ports?: number[];
 }
 
+/**
+ * Generates an ed25519 key pair with ssh-keygen and returns the private key's path.
+ * ssh2's own generator is not used: about one key in 256 it writes a malformed public key.
+ */
+export async function generateIdentity(dir: string, name: string): Promise<string> {
+  const path = join(dir, name);
+  await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'certfleet-test', '-f', path]);
+  return path;
+}
+
 async function waitForSystemd(container: StartedTestContainer): Promise<void> {
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -100,10 +109,8 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   const image = await buildImage(options.image);
 
   const dir = await mkdtemp(join(tmpdir(), 'certfleet-fleet-'));
-  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'certfleet-test' });
-  const identityFile = join(dir, 'id_ed25519');
-  await writeFile(identityFile, keys.private, { mode: 0o600 });
-  const authorized = `${keys.public}\n`;
+  const identityFile = await generateIdentity(dir, 'id_ed25519');
+  const authorized = await readFile(`${identityFile}.pub`, 'utf8');
 
   const ports = options.ports ?? [22, 80, 443];
   const names = options.names ?? options.addresses.map((_, index) => `host${index + 1}`);
