@@ -40,6 +40,8 @@ export interface NftTable {
   filtersInput: boolean;
   /** Names of the base chains hooked on input. */
   inputChains: string[];
+  /** Rule lines of each input base chain, as listed (with `# handle N` where listed with -a). */
+  inputChainRules: Record<string, string[]>;
 }
 
 /** Parses `nft list ruleset` (stderr included, where nft 1.0 prints its iptables-nft warnings). */
@@ -88,11 +90,13 @@ function summariseTable(
   warned: Set<string>,
 ): NftTable {
   const inputChains: string[] = [];
+  const inputChainRules: Record<string, string[]> = {};
   let filtersInput = false;
   for (const [name, lines] of table.chains) {
     const hook = lines.find((line) => /^type filter hook input\b/.test(line));
     if (!hook) continue;
     inputChains.push(name);
+    inputChainRules[name] = lines.filter((line) => line !== hook);
     if (/policy drop;/.test(hook)) filtersInput = true;
     if (chainFilters(lines.slice(1), table.chains, new Set([name]))) filtersInput = true;
   }
@@ -104,6 +108,7 @@ function summariseTable(
     managedByIptables: warned.has(`${table.family} ${table.name}`) || /iptables-nft/.test(table.comment) || iptablesShape,
     filtersInput,
     inputChains,
+    inputChainRules,
   };
 }
 

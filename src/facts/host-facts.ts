@@ -34,6 +34,8 @@ export interface HostFacts {
   nftTables: NftTable[];
   /** The host address the SSH session arrived at (from $SSH_CONNECTION). */
   sshServerAddress?: string;
+  /** The host port the SSH session arrived at, which a firewall must keep open. */
+  sshServerPort?: number;
   selinux: 'enforcing' | 'permissive' | 'disabled' | 'absent';
 }
 
@@ -132,6 +134,7 @@ export function parseHostFacts(output: string): HostFacts {
     ufwIpv6: !/^IPV6=no/m.test(section('ufw-ipv6')),
     nftTables,
     sshServerAddress: sshConnection.length >= 4 ? sshConnection[2] : undefined,
+    sshServerPort: sshConnection.length >= 4 ? Number(sshConnection[3]) : undefined,
     selinux: selinuxWord === 'enforcing' || selinuxWord === 'permissive' || selinuxWord === 'disabled' ? selinuxWord : 'absent',
   };
 }

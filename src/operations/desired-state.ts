@@ -26,6 +26,8 @@ export interface DesiredState {
   leafFingerprint256: string;
   /** Files of the app release: the launcher and the app folder. */
   releaseFiles: ReleaseFile[];
+  /** Enable an installed but inactive ufw, after allowing the SSH port in use. */
+  enableUfw: boolean;
   /** Install EPEL on RHEL-family hosts to get python3-flask. */
   enableEpel: boolean;
   /** Seconds to wait for the unit and port to answer after a restart. */

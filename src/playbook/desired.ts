@@ -28,6 +28,7 @@ export async function buildDesiredState(playbook: Playbook, domain: string, cert
     leafFingerprint256: certificate.fingerprint256,
     releaseFiles: release.files,
     enableEpel: settings.enable_epel,
+    enableUfw: settings.enable_ufw,
     waitTimeoutSeconds: waitStep && 'timeout_seconds' in waitStep ? waitStep.timeout_seconds : 30,
   };
 }

@@ -28,6 +28,7 @@ export const settingsSchema = z
     app: appSettingSchema.default('builtin'),
     http_redirect: z.boolean().default(false),
     enable_epel: z.boolean().default(false),
+    enable_ufw: z.boolean().default(false),
   })
   .strict();
 

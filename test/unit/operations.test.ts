@@ -53,6 +53,7 @@ function baseDesired(overrides: Partial<DesiredState> = {}): DesiredState {
       { path: 'app/app.py', content: Buffer.from('app = None\n') },
     ],
     enableEpel: false,
+    enableUfw: false,
     waitTimeoutSeconds: 30,
     ...overrides,
   };
