@@ -2,12 +2,14 @@
  * The built-in demo: two Debian test hosts with ufw active, a local CA and a
  * certificate for a test name, one `certfleet deploy` with an inventory, then the
  * hosts are removed. It never touches ~/.ssh: the demo has its own key and
- * known_hosts, filled from the containers' own host key files.
+ * known_hosts, filled from the containers' own host key files. A DNS server on
+ * loopback resolves the test name to both hosts for `certfleet verify`.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../test/support/cert-factory.js';
+import { startDnsServer } from '../test/support/dns-server.js';
 import { startFleet } from '../test/support/test-hosts.js';
 
 const DOMAIN = 'app.demo.test';
@@ -43,6 +45,15 @@ try {
     '--domain', DOMAIN,
     '--ca', pki.root.certPath,
   ]);
+  if (exitCode === 0) {
+    const dns = await startDnsServer({ [DOMAIN]: { a: ADDRESSES } });
+    say(`a DNS server on ${dns.serverOption} resolves ${DOMAIN} to both hosts`);
+    try {
+      exitCode = await runCertfleet(['verify', DOMAIN, '--dns-server', dns.serverOption, '--ca', pki.root.certPath, '--expect-cert', pki.leaf.certPath, ...common]);
+    } finally {
+      await dns.stop();
+    }
+  }
   say(exitCode === 0 ? 'both hosts serve the new certificate' : `certfleet exited with ${exitCode}`);
 } finally {
   say('removing the test hosts');

@@ -63,7 +63,7 @@ export function factsCommand(): Command {
 
 function formatFactsTable(rows: FactsRow[]): string {
   const table = new Table({
-    head: ['host', 'address', 'distro', 'family', 'pkg', 'systemd', 'python', 'flask', 'sudo', 'firewall', 'problem'],
+    head: ['Host', 'Address', 'Distro', 'Family', 'Packages', 'systemd', 'Python', 'Flask', 'sudo', 'Firewall', 'Problem'],
     style: { head: [], border: [] },
   });
   for (const row of rows) {

@@ -6,7 +6,7 @@ import { renderVerifyJson } from './verify-report.js';
 /** One row per host: what happened and what to look at. */
 export function formatDeployTable(results: readonly HostResult[], check: boolean): string {
   const table = new Table({
-    head: ['host', 'address', 'status', check ? 'would change' : 'changed', 'firewall', 'detail'],
+    head: ['Host', 'Address', 'Status', check ? 'Would change' : 'Changed', 'Firewall', 'Detail'],
     style: { head: [], border: [] },
     wordWrap: true,
     colWidths: [null, null, null, null, null, 70] as never,
