@@ -6,9 +6,9 @@ export type { Logger };
 export type LogFormat = 'pretty' | 'json';
 
 /**
- * Creates the process logger. Logs go to stderr, synchronously so that their order
- * holds next to the results printed on stdout: one readable line per event by
- * default, or pino's JSON lines for log collectors.
+ * Creates the process logger. Logs go to stderr synchronously, so that they keep
+ * their order next to the results printed on stdout. The default format is one
+ * readable line per event, and `json` gives pino's JSON lines for log collectors.
  */
 export function createLogger(level: string = process.env.CERTFLEET_LOG_LEVEL ?? 'info', format: LogFormat = logFormatFromEnvironment()): Logger {
   const options = {
@@ -36,7 +36,7 @@ function logFormatFromEnvironment(): LogFormat {
   return process.env.CERTFLEET_LOG_FORMAT === 'json' ? 'json' : 'pretty';
 }
 
-/** A logger that drops everything, for library callers and unit tests. */
+/** Returns a logger that drops everything, for library callers and unit tests. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }

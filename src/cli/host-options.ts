@@ -22,7 +22,7 @@ export interface ConnectionOptions {
   connectRetries: number;
 }
 
-/** Environment variable that holds the SSH private key's passphrase; never an option, so it stays out of `ps`. */
+/** Environment variable that contains the SSH private key's passphrase. It is never an option, so it stays out of `ps`. */
 export const SSH_PASSPHRASE_VARIABLE = 'CERTFLEET_SSH_PASSPHRASE';
 
 function collect(value: string, previous: string[] | undefined): string[] {

@@ -165,7 +165,7 @@ export interface FirewallInputs {
 
 export interface FirewallDetection {
   active: FirewallKind;
-  /** Why that firewall was chosen, in one sentence. */
+  /** Reason for that choice, in one sentence. */
   reason: string;
   /** Things worth telling the user, such as an installed but inactive ufw. */
   notes: string[];

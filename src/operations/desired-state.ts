@@ -16,7 +16,7 @@ export interface DesiredState {
   server: 'flask' | 'gunicorn';
   /** `module:callable` of the Flask app inside the uploaded app folder. */
   callable: string;
-  /** Answer plain HTTP on port 80 with a redirect to HTTPS. */
+  /** Serve plain HTTP on port 80 as a redirect to HTTPS. */
   httpRedirect: boolean;
   /** Normalised certificate chain, leaf first, as uploaded. */
   chainPem: Buffer;
@@ -30,6 +30,6 @@ export interface DesiredState {
   enableUfw: boolean;
   /** Install EPEL on RHEL-family hosts to get python3-flask. */
   enableEpel: boolean;
-  /** Seconds to wait for the unit and port to answer after a restart. */
+  /** Seconds to wait for the unit and port to respond after a restart. */
   waitTimeoutSeconds: number;
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import type { ReleaseFile } from '../operations/desired-state.js';
 
-/** Folder of the files certfleet ships for hosts: the launcher and the sample app. */
+/** Returns the folder of the files certfleet ships for hosts: the launcher and the sample app. */
 export function assetsDir(): string {
   // This file is dist/src/playbook/app-files.js in the package; assets/ sits at the package root.
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../assets');
@@ -48,7 +48,7 @@ export async function buildReleaseFiles(app: 'builtin' | { path: string; callabl
   }
   const total = files.reduce((sum, file) => sum + file.content.length, 0);
   if (total > MAX_APP_BYTES) {
-    throw new InputError(`settings.app.path: ${folder} holds ${total} bytes, more than the ${MAX_APP_BYTES} bytes certfleet uploads.`, { file: playbookFile, hint: 'Leave data and build output out of the app folder.' });
+    throw new InputError(`settings.app.path: ${folder} contains ${total} bytes, more than the ${MAX_APP_BYTES} bytes certfleet uploads.`, { file: playbookFile, hint: 'Leave data and build output out of the app folder.' });
   }
   return { files, callable: app.callable };
 }

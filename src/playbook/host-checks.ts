@@ -24,7 +24,7 @@ const LOCAL_HANDSHAKE = [
 ].join('\n');
 
 /**
- * Waits until the unit is active and the port answers TLS on the host itself.
+ * Waits until the unit is active and the port completes a TLS handshake on the host itself.
  * On time-out it fails with the last lines of the unit's journal.
  */
 export async function waitUntilServing(
@@ -113,7 +113,7 @@ export interface OnHostCheck {
 
 /**
  * Repeats the TLS check on the host itself, against 127.0.0.1:PORT with the same
- * SNI, and when it fails tells the unit, the certificate files and the app apart.
+ * SNI. When that fails, it finds out whether the unit, the certificate files or the app is at fault.
  */
 export async function checkOnHost(host: RemoteHost, name: string, port: number, unitName: string, sslDir: string): Promise<OnHostCheck> {
   const handshakeResult = await host.exec(`python3 -c ${shellQuote(LOCAL_FINGERPRINT)} ${port} ${shellQuote(name)}`, { timeoutMs: 30_000 });

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { playbookSchema, STEP_NAMES, type Playbook } from './schema.js';
 import { formatIssues } from './zod-issues.js';
 
-/** The playbook that ships with certfleet, found next to the installed package. */
+/** Returns the path of the playbook that ships with certfleet, next to the installed package. */
 export function defaultPlaybookPath(): string {
   // This file is dist/src/playbook/load.js in the package; playbooks/ sits at the package root.
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../playbooks/flask-tls.yaml');
@@ -32,7 +32,7 @@ export function parsePlaybook(text: string, file: string): Playbook {
   } catch (error) {
     throw new InputError(`invalid YAML: ${(error as Error).message}`, { file });
   }
-  // An unknown step gets its own message: the schema alone would only say the discriminator is invalid.
+  // An unknown step gets its own message, because the schema alone would only report an invalid discriminator.
   const steps = (data as { steps?: unknown })?.steps;
   if (Array.isArray(steps)) {
     steps.forEach((entry, index) => {

@@ -3,7 +3,7 @@ export type StepStatus = 'changed' | 'unchanged' | 'planned' | 'failed' | 'skipp
 export interface StepResult {
   step: string;
   status: StepStatus;
-  /** What was done, what would be done, or why nothing was needed. */
+  /** Summary of what was done or would be done, or the reason nothing was needed. */
   summary: string;
   notes: string[];
   /** In --check mode: the commands and uploads that would run. */
@@ -22,7 +22,7 @@ export interface HostResult {
   steps: StepResult[];
   /** The error that stopped this host, as one line. */
   error?: string;
-  /** Which firewall filters the host, as detected. */
+  /** Firewall detected as the one that filters the host. */
   firewall?: string;
   /** sha256 fingerprint of the certificate the host served when verified. */
   servedFingerprint256?: string;

@@ -34,7 +34,7 @@ export async function gatherFacts(host: RemoteHost): Promise<HostFacts> {
 export function assertPrerequisites(facts: HostFacts, host: HostSpec): void {
   if (facts.sudo === 'denied') {
     throw new OperationError(
-      `user ${facts.loginUser} cannot run commands as root with "sudo -n" (sudo said: ${facts.sudoMessage ?? 'no reason given'}).`,
+      `user ${facts.loginUser} cannot run commands as root with "sudo -n" (sudo output: ${facts.sudoMessage ?? 'none'}).`,
       { host: host.name, hint: `Give ${facts.loginUser} passwordless sudo, e.g. "${facts.loginUser} ALL=(ALL) NOPASSWD: ALL" in /etc/sudoers.d/${facts.loginUser}, or log in as a user who has it.` },
     );
   }
@@ -63,7 +63,7 @@ async function runAction(host: RemoteHost, action: Action, staging: string, log:
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim();
     if (action.sudo && isSudoRefusal(stderr)) {
-      throw new OperationError(`sudo refused to run "${action.description}": ${stderr}`, { host: host.name, hint: 'Give the login user passwordless sudo rights.' });
+      throw new OperationError(`sudo rejected "${action.description}": ${stderr}`, { host: host.name, hint: 'Give the login user passwordless sudo rights.' });
     }
     throw new OperationError(`"${action.description}" failed with exit code ${result.exitCode}: ${stderr || result.stdout.trim()}`, {
       host: host.name,
@@ -74,7 +74,7 @@ async function runAction(host: RemoteHost, action: Action, staging: string, log:
   }
 }
 
-/** Runs every step of the playbook on one connected host and reports each one. Never throws. */
+/** Runs every step of the playbook on one connected host and reports each one. A failure ends up in the result, not in an exception. */
 export async function runHost(spec: HostSpec, host: RemoteHost, options: RunHostOptions): Promise<HostResult> {
   const log = options.logger.child({ host: spec.name });
   const steps: StepResult[] = [];

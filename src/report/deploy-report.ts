@@ -3,7 +3,7 @@ import type { HostResult } from '../playbook/results.js';
 import type { VerifyReport } from '../verify/types.js';
 import { renderVerifyJson } from './verify-report.js';
 
-/** One row per host: what happened and what to look at. */
+/** Formats one row per host: what happened and what to look at. */
 export function formatDeployTable(results: readonly HostResult[], check: boolean): string {
   const table = new Table({
     head: ['Host', 'Address', 'Status', check ? 'Would change' : 'Changed', 'Firewall', 'Detail'],

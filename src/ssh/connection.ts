@@ -44,7 +44,7 @@ interface HostKeyDecision {
 
 /**
  * One SSH connection per host, reused for every command and for SFTP.
- * ssh2-sftp-client owns the ssh2 `Client` (its `client` field); certfleet connects
+ * ssh2-sftp-client owns the ssh2 `Client` in its `client` field. certfleet connects
  * that client itself and opens the SFTP subsystem on it only when a file is
  * uploaded, so commands and SFTP share a single TCP connection.
  */
@@ -239,7 +239,7 @@ async function loadAuthentication(options: ConnectOptions): Promise<Partial<Conn
   }
   const parsed = ssh2.utils.parseKey(privateKey, options.passphrase);
   if (!(parsed instanceof Error) && !(Array.isArray(parsed) ? parsed[0] : parsed)?.isPrivateKey()) {
-    throw new InputError('the file holds a public key, not a private key.', {
+    throw new InputError('the file contains a public key, not a private key.', {
       file: options.identity,
       hint: 'Give the private key file (the one without .pub).',
     });
@@ -322,7 +322,7 @@ function describeConnectFailure(
   if (/no matching host key/i.test(error.message)) {
     return new AbortError(
       new ConnectError(
-        `host key rejected: ${where} offered none of the host key types that ${options.knownHostsFile} holds for it. ` +
+        `host key rejected: ${where} offered none of the host key types that ${options.knownHostsFile} lists for it. ` +
           'If the host was reinstalled with other key types, check its new key and replace the old entry in known_hosts.',
         { host: options.name, cause: error },
       ),

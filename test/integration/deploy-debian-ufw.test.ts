@@ -175,6 +175,19 @@ describe('deploy to Debian hosts with ufw active', { timeout: 15 * 60 * 1000 }, 
     assert.equal((await fresh.runResult('test -e /ssl')).exitCode, 1, '/ssl was created by --check');
   });
 
+  test('facts over --host show the Debian ufw host', async () => {
+    const host = fleet.hosts[1]!;
+    const result = await runCli(['facts', '--host', `deploy@${host.address}`, '--identity', fleet.identityFile, '--known-hosts', fleet.knownHostsFile, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    const [row] = JSON.parse(result.stdout) as { name: string; facts: { os: { family: string }; packageManager: string; systemd: boolean; sudo: string; firewall: { active: string } } }[];
+    assert.equal(row!.name, host.address);
+    assert.equal(row!.facts.os.family, 'debian');
+    assert.equal(row!.facts.packageManager, 'apt');
+    assert.equal(row!.facts.systemd, true);
+    assert.equal(row!.facts.sudo, 'ok');
+    assert.equal(row!.facts.firewall.active, 'ufw');
+  });
+
   test('changed host key is rejected, other host deploys', async () => {
     const [first, second] = fleet.hosts;
     // Replace host1's ed25519 entry with host3's key: same type, different key.

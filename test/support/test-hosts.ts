@@ -14,9 +14,32 @@ export type ImageName = string;
 
 const builtImages = new Map<string, Promise<string>>();
 
+/**
+ * Real distributions that stand in for the Debian-built images when
+ * CERTFLEET_TEST_UPSTREAM=1: they need a container registry, so they are not
+ * built on machines without one.
+ */
+const UPSTREAM_OF: Record<string, string> = {
+  'debian-ufw': 'ubuntu-24.04',
+  'rhel-firewalld': 'rockylinux-9',
+};
+
+function buildUpstreamImage(folder: string): Promise<string> {
+  const tag = `certfleet-upstream-${folder}:latest`;
+  return execFileAsync('docker', ['build', '-q', '-f', join(repoRoot, 'docker/upstream', folder, 'Dockerfile'), '-t', tag, join(repoRoot, 'docker')], {
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 30 * 60 * 1000,
+  }).then(() => tag);
+}
+
 /** Builds (or finds) one test host image once per process and returns its IMAGE:TAG. */
 export function buildImage(name: ImageName): Promise<string> {
   let built = builtImages.get(name);
+  const upstream = process.env.CERTFLEET_TEST_UPSTREAM === '1' ? UPSTREAM_OF[name] : undefined;
+  if (!built && upstream) {
+    built = buildUpstreamImage(upstream);
+    builtImages.set(name, built);
+  }
   if (!built) {
     built = execFileAsync('bash', [join(repoRoot, 'docker/build-images.sh'), name], { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60 * 1000 }).then(({ stdout }) => {
       const line = stdout.trim().split('\n').find((entry) => entry.startsWith(`${name} `));

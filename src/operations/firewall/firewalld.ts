@@ -5,7 +5,7 @@ import { noChange, rootCommand, type Action, type Plan } from '../types.js';
 
 export interface FirewalldState {
   kind: 'firewalld';
-  /** Interface that holds the address the SSH session arrived at. */
+  /** Interface that has the address the SSH session arrived at. */
   interfaceName?: string;
   defaultZone: string;
   /** The zone of that interface, or the default zone when the interface has none. */

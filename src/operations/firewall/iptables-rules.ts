@@ -1,11 +1,11 @@
 /** Pure text functions over `iptables -S` and iptables-save files, for IPv4 and IPv6 alike. */
 
-/** The rule certfleet adds, in the form `iptables -S` and iptables-save print it. */
+/** Returns the rule certfleet adds, in the form `iptables -S` and iptables-save print it. */
 export function acceptRuleSpec(port: number): string {
   return `-p tcp -m tcp --dport ${port} -j ACCEPT`;
 }
 
-/** A catch-all: a REJECT or DROP that matches every packet reaching it, such as RHEL's final REJECT. */
+/** Returns true for a catch-all: a REJECT or DROP that matches every packet reaching it, such as RHEL's final REJECT. */
 export function isCatchAll(line: string): boolean {
   return /^-A INPUT -j (REJECT|DROP)( --reject-with \S+)?\s*$/.test(line.trim());
 }
@@ -24,9 +24,9 @@ export function inputFilters(lines: readonly string[]): boolean {
 }
 
 /**
- * Returns the 1-based position in INPUT where the accept rule goes: just before
- * the first catch-all REJECT or DROP, so that narrower DROP rules above it (an
- * administrator's blocklist) keep applying; undefined means "append".
+ * Returns the 1-based position in INPUT where the accept rule goes, which is just
+ * before the first catch-all REJECT or DROP. Narrower DROP rules above it, such as
+ * an administrator's blocklist, keep applying. Undefined means "append".
  */
 export function insertPosition(inputRules: readonly string[]): number | undefined {
   const appended = inputRules.filter((line) => line.startsWith('-A INPUT '));
@@ -71,13 +71,13 @@ export function insertIntoSavedRules(text: string, port: number): string {
  * rules and a saved copy would be stale at the next boot.
  */
 export function savedRulesFromRuntime(iptablesSave: string): string {
-  const kept: string[] = ['*filter'];
+  const keptLines: string[] = ['*filter'];
   for (const line of iptablesSave.split('\n')) {
-    if (/^:(INPUT|FORWARD|OUTPUT) /.test(line)) kept.push(line.replace(/\[\d+:\d+\]/, '[0:0]'));
-    else if (/^-A INPUT /.test(line) && /-j (ACCEPT|DROP|REJECT|LOG)\b/.test(line)) kept.push(line);
+    if (/^:(INPUT|FORWARD|OUTPUT) /.test(line)) keptLines.push(line.replace(/\[\d+:\d+\]/, '[0:0]'));
+    else if (/^-A INPUT /.test(line) && /-j (ACCEPT|DROP|REJECT|LOG)\b/.test(line)) keptLines.push(line);
   }
-  kept.push('COMMIT', '');
-  return `# Written by certfleet from the running INPUT rules.\n${kept.join('\n')}`;
+  keptLines.push('COMMIT', '');
+  return `# Written by certfleet from the running INPUT rules.\n${keptLines.join('\n')}`;
 }
 
 /** Counts the accept rules for the port in a saved file's `*filter` table. */

@@ -33,7 +33,7 @@ export interface IptablesState {
   ufwInstalled: boolean;
 }
 
-/** Where each family keeps its saved rules, and what restores them at boot. */
+/** Returns where each family keeps its saved rules, and which units restore them at boot. */
 export function iptablesLayout(facts: HostFacts) {
   return facts.os.family === 'rhel'
     ? { files: { v4: '/etc/sysconfig/iptables', v6: '/etc/sysconfig/ip6tables' }, units: ['iptables.service', 'ip6tables.service'] }
@@ -93,8 +93,9 @@ export function parseIptablesState(output: string): IptablesState {
 
 /**
  * Inserts the accept rule before the first catch-all REJECT or DROP of INPUT, for
- * IPv4 and IPv6, at runtime and in the saved rules files (edited in place, the
- * rule at the same position), and makes sure the files are restored at boot.
+ * IPv4 and IPv6, at runtime and in the saved rules files. The saved files are
+ * edited in place, with the rule at the same position. The plan also makes sure
+ * that the files are restored at boot.
  */
 export function planIptables(facts: HostFacts, state: IptablesState, ports: readonly number[], staging: string): Plan {
   const layout = iptablesLayout(facts);

@@ -82,8 +82,8 @@ export function renderDropIn(configPath: string): string {
  * every table of its own (tables managed by iptables-nft belong to the iptables
  * planner). A rule at the top comes before every drop and reject rule of the
  * chain, so it works whether the chain ends in an explicit drop or its policy.
- * NOTE: at the top it also precedes narrower drops, such as a source blocklist,
- * for the opened port; nftables has no stable rule position to persist otherwise.
+ * NOTE: at the top the rule also precedes narrower drops for the opened port, such
+ * as a source blocklist. nftables has no stable rule position to persist otherwise.
  */
 export function planNftables(state: NftablesState, ports: readonly number[], staging: string): Plan {
   if (!state.configPath) {

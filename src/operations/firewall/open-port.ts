@@ -7,14 +7,14 @@ import { iptablesStateCommand, parseIptablesState, planIptables, type IptablesSt
 import { nftablesStateCommand, parseNftablesState, planNftables, type NftablesState } from './nftables.js';
 import { planUfw } from './ufw.js';
 
-/** The app's TLS port, and port 80 when it answers plain HTTP with a redirect. */
+/** Returns the app's TLS port, and port 80 when the app redirects plain HTTP to HTTPS. */
 export function openPorts(desired: DesiredState): number[] {
   return desired.httpRedirect && desired.port !== 80 ? [desired.port, 80] : [desired.port];
 }
 
 export type FirewallState = FirewalldState | NftablesState | IptablesState | { kind: 'none' };
 
-/** Enables an installed but inactive ufw, which certfleet does only when the playbook asks. */
+/** Plans enabling an installed but inactive ufw, which certfleet does only when the playbook sets enable_ufw. */
 function planUfwEnable(facts: HostFacts, ports: readonly number[]): Plan {
   const sshPort = facts.sshServerPort;
   if (!sshPort) {
