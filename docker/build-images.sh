@@ -3,8 +3,12 @@
 # of what builds it, so a changed Dockerfile is never served by a stale image and
 # a second run on the same machine skips the slow steps.
 # Prints one line per image, "NAME IMAGE:TAG", on stdout; progress goes to stderr.
-# Usage: build-images.sh [NAME ...]   (default: every image)
+# Usage: build-images.sh [NAME ...]   (default: base and every image in derived)
 set -euo pipefail
+# Bash applies set -e inside $(...) only with this option. Without it, a failed
+# docker build in build_from goes unnoticed and the script prints a tag that was
+# never built.
+shopt -s inherit_errexit
 
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
@@ -43,23 +47,63 @@ build_from() {
   local tag="certfleet-$name:$(hash_of "$parent" "$name")"
   if ! image_exists "$tag"; then
     say "building $tag"
-    docker build -q --build-arg "$parent_arg=$parent" -t "$tag" "$name" >&2
+    # Without --force-rm, the legacy builder keeps the container of a failed step.
+    docker build -q --force-rm --build-arg "$parent_arg=$parent" -t "$tag" "$name" >&2
   fi
   echo "$tag"
 }
 
-derived=(debian-ufw)
+# The test host images, each built from docker/NAME/Dockerfile. The rhel-* ones are
+# stand-ins made from Debian packages (see README.md).
+derived=(debian-ufw debian-ufw-disabled-nftables debian-nftables debian-iptables debian-none
+  debian-tls10 rhel-firewalld rhel-firewalld-zone rhel-iptables)
+
+# Images built on another image of this folder instead of base, so that shared
+# files (the RHEL identity, the "no firewall" host) exist once. Each parent's tag
+# is part of its child's hash, so a changed parent rebuilds its children too.
+declare -A parent_of=(
+  [debian-tls10]=debian-none
+  [rhel-firewalld]=rhel-standin
+  [rhel-firewalld-zone]=rhel-firewalld
+  [rhel-iptables]=rhel-standin
+)
+
+# Exits unless NAME is base or a folder of docker/ with a Dockerfile.
+require_image_name() {
+  local name=$1
+  [ "$name" = base ] && return 0
+  if [[ ! "$name" =~ ^[a-z0-9][a-z0-9-]*$ ]] || [ ! -f "$name/Dockerfile" ]; then
+    say "unknown image $name: expected base or the name of a folder docker/NAME with a Dockerfile"
+    exit 1
+  fi
+}
+
+# Builds NAME after its parent, if it has one, and prints its image:tag.
+build_named() {
+  local name=$1 parent=$base
+  require_image_name "$name"
+  if [ -n "${parent_of[$name]:-}" ]; then
+    parent=$(build_named "${parent_of[$name]}")
+  fi
+  build_from "$name" BASE_IMAGE "$parent"
+}
+
 wanted=("$@")
 [ ${#wanted[@]} -gt 0 ] || wanted=(base "${derived[@]}")
+# Checked first, before the slow debootstrap step on a new machine.
+for name in "${wanted[@]}"; do
+  require_image_name "$name"
+done
 
 rootfs=$(build_rootfs)
 base=$(build_from base ROOTFS_IMAGE "$rootfs")
 for name in "${wanted[@]}"; do
-  case "$name" in
-    base) echo "base $base" ;;
-    *)
-      [ -d "$name" ] || { say "no image folder docker/$name"; exit 1; }
-      echo "$name $(build_from "$name" BASE_IMAGE "$base")"
-      ;;
-  esac
+  # Assigned first, so that a failed build stops the script (set -e) instead of
+  # printing the name with an empty tag.
+  if [ "$name" = base ]; then
+    tag=$base
+  else
+    tag=$(build_named "$name")
+  fi
+  echo "$name $tag"
 done

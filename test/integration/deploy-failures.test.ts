@@ -80,7 +80,7 @@ describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
 
     const noSudo = byName.get('no-sudo')!;
     assert.equal(noSudo.status, 'failed');
-    assert.match(noSudo.error ?? '', /^no-sudo: user nosudo cannot run commands as root with "sudo -n" \(sudo said: sudo: a password is required\)\..*NOPASSWD/);
+    assert.match(noSudo.error ?? '', /^no-sudo: user nosudo cannot run commands as root with "sudo -n" \(sudo output: sudo: a password is required\)\..*NOPASSWD/);
 
     const wrongKey = byName.get('wrong-key')!;
     assert.equal(wrongKey.status, 'failed');

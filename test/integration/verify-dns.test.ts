@@ -66,7 +66,7 @@ describe('verify every server behind a DNS name', { timeout: 15 * 60 * 1000 }, (
   before(async () => {
     [fleet, legacy] = await Promise.all([
       startFleet({ image: 'debian-ufw', addresses: ADDRESSES, names: ['web1', 'web2', 'web3'] }),
-      startFleet({ image: 'base', addresses: [LEGACY_ADDRESS], names: ['legacy'] }),
+      startFleet({ image: 'debian-tls10', addresses: [LEGACY_ADDRESS], names: ['legacy'] }),
     ]);
     pki = createTestPki({ dir: fleet.dir, domain: DOMAIN });
     inventory = await fleet.writeInventory('deploy');
@@ -159,8 +159,18 @@ describe('verify every server behind a DNS name', { timeout: 15 * 60 * 1000 }, (
       { content: leaf.certPem + pki.intermediates[0]!.certPem, target: '/root/legacy.pem' },
       { content: leaf.keyPem, target: '/root/legacy.key' },
     ]);
-    // openssl s_server, allowed down to TLS 1.0: the kind of server the protocol check exists for.
-    await host.run('systemd-run --unit legacy-tls openssl s_server -accept 443 -www -cert /root/legacy.pem -key /root/legacy.key -min_protocol TLSv1 -cipher DEFAULT@SECLEVEL=0');
+    // A Python TLS server that sets no minimum version itself: on this host the system
+    // OpenSSL configuration allows TLS 1.0, so the server accepts it.
+    const server = [
+      'import http.server, ssl',
+      'context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)',
+      'context.load_cert_chain("/root/legacy.pem", "/root/legacy.key")',
+      'httpd = http.server.HTTPServer(("0.0.0.0", 443), http.server.SimpleHTTPRequestHandler)',
+      'httpd.socket = context.wrap_socket(httpd.socket, server_side=True)',
+      'httpd.serve_forever()',
+    ].join('\n');
+    await host.container.copyContentToContainer([{ content: server, target: '/root/legacy_server.py' }]);
+    await host.run('systemd-run --unit legacy-tls --working-directory=/root python3 /root/legacy_server.py');
     await host.run('for i in $(seq 1 50); do ss -ltn | grep -q ":443 " && exit 0; sleep 0.1; done; exit 1');
 
     const result = await runCli(verifyArgs(LEGACY_DOMAIN));
