@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { createTestPki, issueLeafCertificate, writeTestFile, type TestPki } from '../support/cert-factory.js';
 import { parseReport, runCli } from '../support/cli.js';
 import { startFleet, type TestFleet } from '../support/test-hosts.js';
-import { handshake } from '../support/tls-client.js';
+import { handshake, handshakeWhenUp } from '../support/tls-client.js';
 
 const DOMAIN = 'app.fleet.test';
 const UNIT = 'certfleet-app.service';
@@ -140,12 +140,7 @@ describe('deploy to Debian hosts with ufw active', { timeout: 15 * 60 * 1000 }, 
   test('after a reboot 443 is still open and the app serves', async () => {
     const host = fleet.hosts[0]!;
     await host.reboot();
-    let result = await handshake(host.address, 443, DOMAIN);
-    // The unit starts after sshd is up; give it a few seconds.
-    for (let attempt = 0; attempt < 20 && !result.ok; attempt++) {
-      await new Promise((done) => setTimeout(done, 500));
-      result = await handshake(host.address, 443, DOMAIN);
-    }
+    const result = await handshakeWhenUp(host.address, 443, DOMAIN);
     assert.equal(result.ok, true, `after the reboot: ${result.error}`);
     assert.equal(result.fingerprint256, leafFingerprint);
     const status = await host.run('ufw status');
@@ -157,7 +152,8 @@ describe('deploy to Debian hosts with ufw active', { timeout: 15 * 60 * 1000 }, 
     const fresh = fleet.hosts[2]!;
     const freshInventory = await fleet.writeInventory('deploy', [fresh]);
     const facts = () => runCli(['facts', '--inventory', freshInventory, '--known-hosts', fleet.knownHostsFile, '--json']);
-    const snapshot = () => fresh.run('ufw status; ls -la / /opt /etc/systemd/system; getent passwd certfleet; true');
+    // What a deploy would change: firewall rules, /ssl, the app folder, the unit, the user, the staging folder.
+    const snapshot = () => fresh.run('ufw status; ls -ld /ssl /opt/certfleet /home/deploy/.cache 2>&1; ls -la /opt /etc/systemd/system; getent passwd certfleet; true');
     const factsBefore = await facts();
     const stateBefore = await snapshot();
 

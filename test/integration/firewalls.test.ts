@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTestPki, type TestPki } from '../support/cert-factory.js';
+import { createTempDir, createTestPki, removeTempDir, type TestPki } from '../support/cert-factory.js';
 import { parseReport, runCli } from '../support/cli.js';
-import { createTempDir, removeTempDir } from '../support/cert-factory.js';
 import { startFleet, type TestFleet, type TestHost } from '../support/test-hosts.js';
-import { handshake } from '../support/tls-client.js';
+import { handshake, handshakeWhenUp } from '../support/tls-client.js';
 
 const DOMAIN = 'app.fleet.test';
 
@@ -178,11 +177,7 @@ for (const entry of CASES.filter((item) => !selected || selected.includes(item.i
     test('443 stays open after a reboot', async () => {
       const host = fleet.hosts[0]!;
       await host.reboot();
-      let result = await handshake(entry.address, 443, DOMAIN);
-      for (let attempt = 0; attempt < 30 && !result.ok; attempt++) {
-        await new Promise((done) => setTimeout(done, 500));
-        result = await handshake(entry.address, 443, DOMAIN);
-      }
+      const result = await handshakeWhenUp(entry.address, 443, DOMAIN);
       assert.equal(result.ok, true, `after the reboot: ${result.error}`);
       await assertOneRulePerFamily(host);
       await entry.extra?.(host);

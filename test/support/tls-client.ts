@@ -37,3 +37,17 @@ export function handshake(address: string, port: number, servername: string, ver
     socket.once('error', (error: NodeJS.ErrnoException) => done({ ok: false, error: error.code ?? error.message }));
   });
 }
+
+/**
+ * Retries a handshake until it succeeds or `timeoutMs` passes, for a host that is
+ * still booting: its unit starts after sshd is up. Returns the last result.
+ */
+export async function handshakeWhenUp(address: string, port: number, servername: string, timeoutMs = 15000): Promise<HandshakeResult> {
+  const deadline = Date.now() + timeoutMs;
+  let result = await handshake(address, port, servername);
+  while (!result.ok && Date.now() < deadline) {
+    await new Promise((done) => setTimeout(done, 500));
+    result = await handshake(address, port, servername);
+  }
+  return result;
+}
