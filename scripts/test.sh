@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-tools.sh
 bash scripts/ensure-docker.sh
 bash scripts/raise-inotify-limit.sh
 export TESTCONTAINERS_RYUK_DISABLED=true
