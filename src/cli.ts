@@ -23,6 +23,11 @@ const program = new Command('certfleet')
     }),
   );
 
+// A usage error (unknown option, invalid choice) is invalid input like any other: exit code 2.
+for (const command of [program, ...program.commands]) {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

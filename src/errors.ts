@@ -14,14 +14,19 @@ export interface CertfleetErrorOptions {
 export class CertfleetError extends Error {
   readonly host?: string;
   readonly hint?: string;
+  /** The message without the host name in front, for log lines that name the host already. */
+  readonly reason: string;
 
   constructor(reason: string, options: CertfleetErrorOptions = {}) {
     const prefix = options.host ? `${options.host}: ` : '';
-    const suffix = options.hint ? ` ${options.hint}` : '';
-    super(`${prefix}${reason}${suffix}`, options.cause === undefined ? undefined : { cause: options.cause });
+    // The hint is a sentence of its own, so the reason before it must end like one.
+    const sentence = options.hint && !/[.!?:]$/.test(reason.trimEnd()) ? `${reason.trimEnd()}.` : reason;
+    const full = options.hint ? `${sentence} ${options.hint}` : sentence;
+    super(`${prefix}${full}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.host = options.host;
     this.hint = options.hint;
+    this.reason = full;
   }
 }
 
@@ -65,4 +70,9 @@ export class VerificationError extends CertfleetError {}
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** Formats a thrown value without its host name, for a logger that adds the host itself. */
+export function reasonOf(error: unknown): string {
+  return error instanceof CertfleetError ? error.reason : describeError(error);
 }

@@ -27,7 +27,7 @@ interface CheckCertOptions {
 export function checkCertCommand(): Command {
   return new Command('check-cert')
     .description(
-      'Check a TLS certificate, its chain and its private key without connecting anywhere: the same checks every deploy runs first.',
+      'check a TLS certificate, its chain and its private key without connecting anywhere: the same checks every deploy runs first',
     )
     .requiredOption('--cert <file>', 'certificate file, PEM or DER: the leaf, optionally with intermediates in any order')
     .requiredOption('--key <file>', 'private key file, PEM or DER (PKCS#8, PKCS#1 or SEC1); may be the same file as --cert')

@@ -1,3 +1,4 @@
+import { logLevelOption } from './log-level.js';
 import { Command, Option } from 'commander';
 import { checkCertificateFiles } from '../certs/check.js';
 import { loadTrustStore, readCertificateFile } from '../certs/index.js';
@@ -27,6 +28,7 @@ interface DeployOptions extends HostSelectionOptions, ConnectionOptions {
   logLevel: string;
   verifyDns?: boolean;
   dnsServer?: string;
+  replaceApp?: boolean;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -45,9 +47,10 @@ export function deployCommand(): Command {
     .option('--check', 'plan only: gather facts, print the commands, change nothing')
     .option('--json', 'print a JSON report on stdout instead of the table')
     .addOption(new Option('--parallel <count>', 'hosts worked on at once').default(10).argParser(Number))
+    .option('--replace-app', 'replace an app that a different playbook or app setting deployed on a host')
     .option('--verify-dns', 'after the last host, also verify every address the domain resolves to (as certfleet verify does)')
     .option('--dns-server <address[:port]>', 'DNS server for --verify-dns instead of the system resolver')
-    .option('--log-level <level>', 'pino log level on stderr (debug, info, warn, error, silent)', process.env.CERTFLEET_LOG_LEVEL ?? 'info');
+    .addOption(logLevelOption());
   addHostOptions(command);
   command.action(async (playbookFile: string | undefined, options: DeployOptions) => {
     process.exitCode = await runDeploy(playbookFile, options);
@@ -76,7 +79,8 @@ async function runDeploy(playbookFile: string | undefined, options: DeployOption
   });
   for (const repair of checked.repairs) logger.info(`certificate input repaired: ${repair}`);
   for (const warning of checked.warnings) logger.warn(warning);
-  const desired = await buildDesiredState(playbook, options.domain[0]!, { chainPem: checked.chainPem, keyPem: checked.keyPem, fingerprint256: checked.leaf.fingerprint256 });
+  const { desired, skippedAppEntries } = await buildDesiredState(playbook, options.domain[0]!, { chainPem: checked.chainPem, keyPem: checked.keyPem, fingerprint256: checked.leaf.fingerprint256 }, options.replaceApp ?? false);
+  for (const skipped of skippedAppEntries) logger.warn(`not uploaded from the app folder: ${skipped}`);
 
   logger.info({ hosts: hosts.length, playbook: playbook.file, check: options.check ?? false }, `${options.check ? 'planning' : 'deploying'} ${playbook.name} on ${hosts.length} host(s)`);
   const results = await runPlaybook({

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
+import { logLevelOption } from './log-level.js';
 import { Command, Option } from 'commander';
-import { describeError } from '../errors.js';
+import { describeError, reasonOf } from '../errors.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { createLogger } from '../log.js';
 import { assertPrerequisites, gatherFacts } from '../playbook/run-host.js';
@@ -24,7 +25,7 @@ export function factsCommand(): Command {
     .description('gather and print the facts certfleet plans from: distro, package manager, systemd, Python, firewall')
     .option('--json', 'print the facts as JSON on stdout')
     .addOption(new Option('--parallel <count>', 'hosts worked on at once').default(10).argParser(Number))
-    .option('--log-level <level>', 'pino log level on stderr', process.env.CERTFLEET_LOG_LEVEL ?? 'info');
+    .addOption(logLevelOption());
   addHostOptions(command);
   command.action(async (options: FactsOptions) => {
     const logger = createLogger(options.logLevel);
@@ -46,7 +47,7 @@ export function factsCommand(): Command {
             await connection.close();
           }
         } catch (error) {
-          logger.error({ host: host.name }, describeError(error));
+          logger.error({ host: host.name }, reasonOf(error));
           return { name: host.name, address: host.address, error: describeError(error) };
         }
       }),
@@ -65,11 +66,13 @@ function formatFactsTable(rows: FactsRow[]): string {
   const table = new Table({
     head: ['Host', 'Address', 'Distro', 'Family', 'Packages', 'systemd', 'Python', 'Flask', 'sudo', 'Firewall', 'Problem'],
     style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [null, null, null, null, null, null, null, null, null, null, 50] as never,
   });
   for (const row of rows) {
     const facts = row.facts;
     if (!facts) {
-      table.push([row.name, row.address, { colSpan: 9, content: '-' }, row.error ?? '']);
+      table.push([row.name, row.address, { colSpan: 8, content: '-' }, row.error ?? '']);
       continue;
     }
     table.push([

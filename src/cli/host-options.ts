@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -55,8 +57,24 @@ export function addConnectionOptions(command: Command): Command {
     .addOption(new Option('--connect-retries <count>', 'further attempts after a transient connection fault').default(2).argParser(positiveInteger('--connect-retries', 0)));
 }
 
-/** Reads the hosts from --inventory or --host; exactly one of them must be given. */
+/** Reads the hosts from --inventory or --host (exactly one of them must be given) and checks their identity files. */
 export async function selectHosts(options: HostSelectionOptions): Promise<HostSpec[]> {
+  const hosts = await readHosts(options);
+  for (const identity of new Set(hosts.map((host) => host.identity).filter((path): path is string => path !== undefined))) {
+    try {
+      await access(identity, constants.R_OK);
+    } catch (error) {
+      const users = hosts.filter((host) => host.identity === identity).map((host) => host.name);
+      throw new InputError(`cannot read the SSH identity file of host ${users.join(', ')}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+        file: identity,
+        hint: 'Check the path given with --identity or "identity" in the inventory.',
+      });
+    }
+  }
+  return hosts;
+}
+
+async function readHosts(options: HostSelectionOptions): Promise<HostSpec[]> {
   if (options.inventory && options.host) {
     throw new InputError('give either --inventory or --host, not both.');
   }

@@ -6,6 +6,7 @@
  * that the only problems are certificates expiring within --warn-days.
  */
 import type { X509Certificate } from 'node:crypto';
+import { logLevelOption } from './log-level.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_WARN_DAYS, loadTrustStore, readCertificateFile } from '../certs/index.js';
 import { InputError, VerificationError } from '../errors.js';
@@ -63,7 +64,7 @@ export function verifyCommand(deps: VerifyCommandDeps = {}): Command {
     .option('--expect-body <text>', 'text the HTTPS response body must contain')
     .option('--json', 'print a JSON report on stdout instead of the table')
     .addOption(new Option('--timeout <seconds>', 'time allowed for each connect, TLS handshake, HTTP request and DNS query').default(5).argParser(parseTimeout))
-    .option('--log-level <level>', 'pino log level on stderr (debug, info, warn, error, silent)', process.env.CERTFLEET_LOG_LEVEL ?? 'info')
+    .addOption(logLevelOption())
     .option('--unit <name>', 'systemd unit of the app, checked on the host when an address fails (with --inventory)', 'certfleet-app')
     .addHelpText(
       'after',

@@ -76,9 +76,17 @@ export function parseInventory(text: string, file: string): Inventory {
   const { defaults = {}, hosts } = result.data;
   const base = dirname(resolve(file));
   const seen = new Set<string>();
+  const targets = new Map<string, string>();
   const specs: HostSpec[] = hosts.map((host, index) => {
     if (seen.has(host.name)) throw new InputError(`hosts.${index}: the host name ${JSON.stringify(host.name)} appears twice.`, { file });
     seen.add(host.name);
+    // Two entries for one server would run the same steps on it at the same time.
+    const target = `${host.address.toLowerCase()} port ${host.port ?? defaults.port ?? 22}`;
+    const other = targets.get(target);
+    if (other) {
+      throw new InputError(`hosts.${index} (host ${host.name}): ${target} is also host ${other}; list each server once.`, { file });
+    }
+    targets.set(target, host.name);
     const login = host.user ?? defaults.user;
     if (!login) {
       throw new InputError(`hosts.${index} (host ${host.name}): field "user" is missing and defaults.user is not set.`, { file });

@@ -1,3 +1,4 @@
+import { OperationError } from '../errors.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { sectionHeader, splitSections } from '../facts/sections.js';
 import { sha256Hex } from './certificates.js';
@@ -9,17 +10,21 @@ import { noChange, rootCommand, userCommand, type Operation } from './types.js';
  *   releases/ID/launcher.py, releases/ID/app/...   one folder per app version
  *   releases/ID/MANIFEST                           sha256 of every file, to check the copy
  *   current -> releases/ID, previous -> releases/OLD_ID
- * Files are root-owned and read-only to the service user, so the app cannot
- * rewrite its own code.
+ * Files are owned by root and group-readable by the service user only (0640,
+ * folders 0750), so the app cannot rewrite its own code and other local users
+ * cannot read it.
  */
 export interface AppReleaseState {
   current?: string;
   previous?: string;
+  /** ORIGIN of the current release: the playbook and app that deployed it. */
+  origin?: string;
   /** True when every file listed in the current release's MANIFEST still has its recorded sha256. */
   manifestIntact: boolean;
 }
 
 export const MANIFEST_FILE = 'MANIFEST';
+export const ORIGIN_FILE = 'ORIGIN';
 const KEPT_RELEASES = 3;
 
 export function manifestOf(files: readonly ReleaseFile[]): string {
@@ -42,6 +47,8 @@ export const appReleaseOperation: Operation<AppReleaseState> = {
       `readlink ${root}/current; true`,
       sectionHeader('previous'),
       `readlink ${root}/previous; true`,
+      sectionHeader('origin'),
+      `cat ${root}/current/${ORIGIN_FILE} 2>/dev/null; true`,
       sectionHeader('manifest'),
       `(cd ${root}/current 2>/dev/null && sha256sum -c --quiet ${MANIFEST_FILE} >/dev/null 2>&1) && echo intact || echo broken`,
     ].join('\n');
@@ -51,6 +58,7 @@ export const appReleaseOperation: Operation<AppReleaseState> = {
     return {
       current: sections.get('current') || undefined,
       previous: sections.get('previous') || undefined,
+      origin: sections.get('origin') || undefined,
       manifestIntact: sections.get('manifest') === 'intact',
     };
   },
@@ -58,6 +66,12 @@ export const appReleaseOperation: Operation<AppReleaseState> = {
     const id = appReleaseId(desired.releaseFiles);
     if (state.current === `releases/${id}` && state.manifestIntact) {
       return noChange(`app release ${id} is current and its files match the manifest`);
+    }
+    // A certificate renewal run with the default playbook must not swap a custom app for the sample page.
+    if (state.origin && state.origin !== desired.appOrigin && !desired.replaceApp) {
+      throw new OperationError(`the host serves the app "${state.origin}", and this run would replace it with "${desired.appOrigin}".`, {
+        hint: 'Run the playbook that deployed that app (certfleet deploy PLAYBOOK ...), or add --replace-app to replace it.',
+      });
     }
 
     const root = shellQuote(desired.appRoot);
@@ -77,8 +91,9 @@ export const appReleaseOperation: Operation<AppReleaseState> = {
       `install -d -o root -g root -m 0755 ${root} ${root}/releases`,
       `rm -rf ${tmp}`,
       `cp -R ${shellQuote(stagedRoot)} ${tmp}`,
-      `chown -R root:root ${tmp}`,
-      `find ${tmp} -type d -exec chmod 0755 {} + && find ${tmp} -type f -exec chmod 0644 {} +`,
+      // Readable by the service group only: an app folder may hold secrets such as a .env file.
+      `chown -R root:${shellQuote(desired.serviceUser)} ${tmp}`,
+      `find ${tmp} -type d -exec chmod 0750 {} + && find ${tmp} -type f -exec chmod 0640 {} +`,
       `(cd ${tmp} && sha256sum -c --quiet ${MANIFEST_FILE})`,
       `if [ -d ${release} ]; then rm -rf ${release}; fi`,
       `mv -T ${tmp} ${release}`,
@@ -106,6 +121,7 @@ export const appReleaseOperation: Operation<AppReleaseState> = {
           description: `upload ${file.path}`,
         })),
         { kind: 'upload', path: `app-${id}/${MANIFEST_FILE}`, content: manifest, mode: 0o600, description: 'upload the manifest' },
+        { kind: 'upload', path: `app-${id}/${ORIGIN_FILE}`, content: Buffer.from(`${desired.appOrigin}\n`), mode: 0o600, description: 'upload the origin record' },
         rootCommand(install.join('\n'), `install app release ${id} and switch ${desired.appRoot}/current to it`),
         rootCommand(prune.join('\n'), `remove app releases older than the last ${KEPT_RELEASES}`),
       ],

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { sectionHeader, splitSections } from '../facts/sections.js';
-import { noChange, rootCommand, type Operation } from './types.js';
+import { noChange, REPORT_PREFIX, rootCommand, type Operation } from './types.js';
 
 /**
  * Layout under the TLS folder (default /ssl):
@@ -121,6 +121,9 @@ export const certificatesOperation: Operation<CertificateState> = {
       `  install -d -o root -g ${quotedGroup} -m 0750 "$backup"`,
       `  cp -p ${ssl}/${CERT_FILE} "$backup/${CERT_FILE}"`,
       `  if [ -f ${ssl}/${KEY_FILE} ] && [ ! -L ${ssl}/${KEY_FILE} ]; then cp -p ${ssl}/${KEY_FILE} "$backup/${KEY_FILE}"; fi`,
+      // The old key may have been world-readable; its copy gets the mode of every key here.
+      `  chown -R root:${quotedGroup} "$backup" && chmod 0644 "$backup/${CERT_FILE}" && { [ ! -f "$backup/${KEY_FILE}" ] || chmod 0640 "$backup/${KEY_FILE}"; }`,
+      `  echo "${REPORT_PREFIX}kept the files of the earlier manual install in $backup"`,
       `  [ -L ${ssl}/current ] || ln -sfn "releases/$(basename "$backup")" ${ssl}/current`,
       'fi',
     ];

@@ -26,6 +26,10 @@ export interface DesiredState {
   leafFingerprint256: string;
   /** Files of the app release: the launcher and the app folder. */
   releaseFiles: ReleaseFile[];
+  /** Which playbook and app the release comes from, recorded on the host as ORIGIN. */
+  appOrigin: string;
+  /** Replace an app that another playbook deployed. */
+  replaceApp: boolean;
   /** Enable an installed but inactive ufw, after allowing the SSH port in use. */
   enableUfw: boolean;
   /** Install EPEL on RHEL-family hosts to get python3-flask. */

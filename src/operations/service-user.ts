@@ -1,3 +1,4 @@
+import { OperationError } from '../errors.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { sectionHeader, splitSections } from '../facts/sections.js';
 import { noChange, rootCommand, type Action, type Operation } from './types.js';
@@ -61,6 +62,9 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
       }
     }
     const notes: string[] = [];
+    if (state.passwd?.split(':')[2] === '0') {
+      throw new OperationError(`the service user ${desired.serviceUser} has uid 0, so the app would run as root.`, { hint: 'Set service_user to a user that is not root.' });
+    }
     const shell = state.passwd?.split(':')[6];
     if (shell && !/nologin|false$/.test(shell)) {
       notes.push(`the existing user ${desired.serviceUser} has the login shell ${shell}; certfleet leaves it unchanged`);

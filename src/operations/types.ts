@@ -44,6 +44,9 @@ export interface Operation<State = undefined> {
   plan: (context: PlanContext, state: State) => Plan;
 }
 
+/** Commands print lines that start with this prefix for the runner to log; the rest of their output is not shown. */
+export const REPORT_PREFIX = 'certfleet: ';
+
 export function noChange(reason: string, notes?: string[]): Plan {
   return notes && notes.length > 0 ? { changed: false, reason, notes } : { changed: false, reason };
 }

@@ -13,14 +13,15 @@ const LOCAL_HANDSHAKE = [
   'ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)',
   'ctx.check_hostname = False',
   'ctx.verify_mode = ssl.CERT_NONE',
+  'errors = []',
   'for address in ("127.0.0.1", "::1"):',
   '    try:',
   '        with socket.create_connection((address, port), timeout=3) as raw:',
   '            with ctx.wrap_socket(raw, server_hostname=name) as tls:',
   '                print(tls.version()); sys.exit(0)',
   '    except (OSError, ssl.SSLError) as error:',
-  '        last = error',
-  'print(last, file=sys.stderr); sys.exit(1)',
+  '        errors.append("%s: %s" % (address, error))',
+  'print("; ".join(errors), file=sys.stderr); sys.exit(1)',
 ].join('\n');
 
 /**
@@ -40,7 +41,7 @@ export async function waitUntilServing(
     'while :; do',
     `  state=$(systemctl is-active ${unit} 2>/dev/null)`,
     `  if [ "$state" = active ] && out=$(python3 -c ${shellQuote(LOCAL_HANDSHAKE)} ${port} ${shellQuote(domain)} 2>&1); then echo "$out"; exit 0; fi`,
-    '  if [ "$(date +%s)" -ge "$end" ]; then echo "unit $state; TLS: $out"; exit 1; fi',
+    '  if [ "$(date +%s)" -ge "$end" ]; then echo "the unit is $state; TLS handshake: $out"; exit 1; fi',
     '  sleep 1',
     'done',
   ].join('\n');
@@ -92,7 +93,7 @@ const LOCAL_FINGERPRINT = [
   'ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)',
   'ctx.check_hostname = False',
   'ctx.verify_mode = ssl.CERT_NONE',
-  'last = "no address tried"',
+  'errors = []',
   'for address in ("127.0.0.1", "::1"):',
   '    try:',
   '        with socket.create_connection((address, port), timeout=5) as raw:',
@@ -100,8 +101,8 @@ const LOCAL_FINGERPRINT = [
   '                digest = hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest().upper()',
   '                print(tls.version(), ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))); sys.exit(0)',
   '    except (OSError, ssl.SSLError) as error:',
-  '        last = "%s: %s" % (address, error)',
-  'print(last); sys.exit(1)',
+  '        errors.append("%s: %s" % (address, error))',
+  'print("; ".join(errors)); sys.exit(1)',
 ].join('\n');
 
 export interface OnHostCheck {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { CertfleetError, describeError, OperationError, VerificationError } from '../errors.js';
+import { CertfleetError, describeError, OperationError, reasonOf, VerificationError } from '../errors.js';
 import { HOST_FACTS_SCRIPT, parseHostFacts, type HostFacts } from '../facts/host-facts.js';
 import type { HostSpec } from '../inventory/types.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../operations/desired-state.js';
-import type { Action, Plan, PlanContext } from '../operations/types.js';
+import { REPORT_PREFIX, type Action, type Plan, type PlanContext } from '../operations/types.js';
 import type { RemoteHost } from '../ssh/exec-result.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 import { isSudoRefusal } from '../ssh/sudo.js';
@@ -58,8 +58,11 @@ async function runAction(host: RemoteHost, action: Action, staging: string, log:
     await host.upload(`${staging}/${action.path}`, action.content, action.mode);
     return;
   }
-  log.debug({ host: host.name, action: action.description }, 'running');
+  log.debug({ action: action.description }, 'running');
   const result = await host.exec(action.command, { sudo: action.sudo });
+  for (const line of result.stdout.split('\n')) {
+    if (line.startsWith(REPORT_PREFIX)) log.info(line.slice(REPORT_PREFIX.length));
+  }
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim();
     if (action.sudo && isSudoRefusal(stderr)) {
@@ -123,7 +126,7 @@ export async function runHost(spec: HostSpec, host: RemoteHost, options: RunHost
     result.status = 'failed';
     result.error = describeError(error);
     if (!(error instanceof CertfleetError)) log.error({ err: error }, 'unexpected error');
-    log.error(`failed: ${result.error}`);
+    log.error(`failed: ${reasonOf(error)}`);
   } finally {
     if (stagingCreated && staging) {
       await host.exec(`rm -rf ${shellQuote(staging)}`).catch((error: unknown) => log.warn({ err: describeError(error) }, `could not remove the staging folder ${staging}`));

@@ -1,4 +1,4 @@
-import { describeError } from '../errors.js';
+import { describeError, reasonOf } from '../errors.js';
 import type { HostSpec } from '../inventory/types.js';
 import type { Logger } from '../log.js';
 import type { DesiredState } from '../operations/desired-state.js';
@@ -43,7 +43,7 @@ async function runOneHost(spec: HostSpec, options: RunPlaybookOptions): Promise<
     connection = await options.connect(spec);
   } catch (error) {
     const message = describeError(error);
-    log.error(`failed: ${message}`);
+    log.error(`failed: ${reasonOf(error)}`);
     return { name: spec.name, address: spec.address, status: 'failed', changed: 0, steps: [], error: message };
   }
   try {

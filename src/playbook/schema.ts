@@ -1,11 +1,25 @@
 import { z } from 'zod';
 
+/**
+ * Folders that certfleet must never own: it sets the owner and mode of the folders
+ * it is given, and doing that to one of these would lock users, or SSH, out of the host.
+ */
+const SYSTEM_FOLDERS = new Set(['/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/media', '/mnt', '/opt', '/proc', '/root', '/run', '/sbin', '/srv', '/sys', '/tmp', '/usr', '/usr/bin', '/usr/lib', '/usr/local', '/usr/sbin', '/usr/share', '/var', '/var/lib', '/var/log', '/var/tmp']);
+const VIRTUAL_ROOTS = ['/proc/', '/sys/', '/dev/', '/run/'];
+
 const absolutePath = z
   .string()
   .regex(/^\/[A-Za-z0-9._/-]*$/, 'must be an absolute path of letters, digits, ".", "_", "-" and "/"')
-  .refine((path) => !path.split('/').includes('..'), 'must not contain ".."');
+  .refine((path) => !path.split('/').includes('..'), 'must not contain ".."')
+  .transform((path) => (path.length > 1 ? path.replace(/\/+$/, '') : path))
+  .refine((path) => !SYSTEM_FOLDERS.has(path) && !VIRTUAL_ROOTS.some((root) => path.startsWith(root)), {
+    message: 'must be a folder of its own, such as /ssl or /opt/certfleet, not a system folder: certfleet sets its owner and mode',
+  });
 
-const systemName = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a lower-case system name (letters, digits, "_", "-"), at most 32 characters');
+const systemName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a lower-case system name (letters, digits, "_", "-"), at most 32 characters')
+  .refine((name) => name !== 'root', 'must not be root: the app runs as this user, and the point is that it is not root');
 
 export const appSettingSchema = z.union([
   z.literal('builtin'),

@@ -8,8 +8,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], describeValue?
     if (issue.code === 'unrecognized_keys') {
       return `${path}: unknown field ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}${context ? ` (${context})` : ''}`;
     }
-    if (issue.code === 'invalid_union' && 'discriminator' in issue) {
-      return `${path}: ${issue.message}`;
+    if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+      return `${path}: field is missing (expected ${issue.expected})${context ? ` (${context})` : ''}`;
+    }
+    if ((issue.code === 'too_big' || issue.code === 'too_small') && /^Too (big|small)/.test(issue.message)) {
+      const bound = issue.code === 'too_big' ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
+      const what = issue.origin === 'array' ? 'entries' : issue.origin === 'string' ? 'characters' : '';
+      return `${path}: must be ${bound}${what ? ` ${what}` : ''}${context ? ` (${context})` : ''}`;
     }
     return `${path}: ${issue.message}${context ? ` (${context})` : ''}`;
   });

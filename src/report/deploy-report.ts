@@ -12,7 +12,8 @@ export function formatDeployTable(results: readonly HostResult[], check: boolean
     colWidths: [null, null, null, null, null, 70] as never,
   });
   for (const result of results) {
-    const detail = result.error ?? (check ? result.steps.filter((step) => step.status === 'planned').map((step) => step.step).join(', ') || 'nothing to change' : describeOk(result));
+    // The table shows the first line of an error; the log above it has the whole message.
+    const detail = (result.error ? result.error.split('\n')[0] : undefined) ?? (check ? result.steps.filter((step) => step.status === 'planned').map((step) => step.step).join(', ') || 'nothing to change' : describeOk(result));
     table.push([result.name, result.address, result.status.toUpperCase(), String(result.changed), result.firewall ?? '-', detail]);
   }
   return table.toString();

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import pRetry, { AbortError } from 'p-retry';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
@@ -27,6 +27,8 @@ export interface ConnectOptions {
   /** Passphrase of the private key, from the environment, never from an argument. */
   passphrase?: string;
   knownHostsFile: string;
+  /** False when the known_hosts file does not exist, to say so in the message. */
+  knownHostsExists?: boolean;
   acceptNewHostKeys: boolean;
   /** Time allowed for the TCP connection and the SSH handshake, per attempt. */
   readyTimeoutMs: number;
@@ -95,6 +97,7 @@ export class SshConnection implements RemoteHost {
       );
     }
     const entries = findKnownHostKeys(knownHostsText, hostName);
+    options = { ...options, knownHostsExists: await access(options.knownHostsFile).then(() => true, () => false) };
     const known = entries.filter((entry) => !entry.revoked);
     const revoked = entries.filter((entry) => entry.revoked);
     const decision: HostKeyDecision = {};
@@ -291,7 +294,7 @@ async function verifyHostKey(
 
   if (!options.acceptNewHostKeys) {
     decision.rejected =
-      `unknown host key for ${hostName} (${presentedType} ${fingerprint}), not in ${options.knownHostsFile}. ` +
+      `unknown host key for ${hostName} (${presentedType} ${fingerprint}), not in ${options.knownHostsFile}${options.knownHostsExists === false ? ' (the file does not exist)' : ''}. ` +
       'Check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub) and add it to known_hosts, or rerun with --accept-new-host-keys to record it.';
     return false;
   }
@@ -315,7 +318,7 @@ function describeConnectFailure(
       new ConnectError(`authentication failed for ${where} with ${method}.`, {
         host: options.name,
         cause: error,
-        hint: `Check that the matching public key is in ~${options.user}/.ssh/authorized_keys on the host and that the user name is right.`,
+        hint: `Check that the matching public key is in the authorized keys of ${options.user} on the host (usually ~${options.user}/.ssh/authorized_keys, or the AuthorizedKeysFile of sshd_config) and that the user name is right.`,
       }),
     );
   }

@@ -62,6 +62,8 @@ function validateUser(user: string, text: string, optionName: string, hint: stri
 /** Accepts IP addresses and DNS host names only. */
 export function isValidAddress(address: string): boolean {
   if (isIP(address) !== 0) return true;
+  // All-numeric dotted names such as 127.0.0.300 are mistyped IPv4 addresses, not host names.
+  if (/^[\d.]+$/.test(address)) return false;
   return address.length <= 253 && /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(address);
 }
 

@@ -38,6 +38,7 @@ export const CHECK_NAMES = [
   'connect',
   'handshake',
   'expected-certificate',
+  'same-certificate',
   'chain',
   'name',
   'validity',

@@ -76,6 +76,8 @@ export async function verifyName(options: VerifyNameOptions, deps: VerifyNameDep
     }),
   );
 
+  if (!options.expectedCertificate) compareServedCertificates(settings.name, rows);
+
   for (const missing of crossCheck?.missingFromDns ?? []) {
     rows.push({
       address: missing.expected,
@@ -133,6 +135,32 @@ async function probeAddress(address: string, options: AddressCheckOptions, logge
     addressLogger.error({ err: error }, 'Probe failed unexpectedly');
     const reason = error instanceof Error ? error.message : String(error);
     return { address, checks: { handshake: { status: 'fail', detail: `internal error while probing: ${reason}` } } };
+  }
+}
+
+/**
+ * Without an expected certificate, the addresses are compared with each other: the
+ * classic failure behind one name is a server that still serves the old certificate.
+ * The certificate most addresses serve is taken as the right one, and an address
+ * serving another fails; on a tie, every address that completed a handshake fails.
+ */
+function compareServedCertificates(name: string, rows: AddressReport[]): void {
+  const served = rows.filter((row) => row.servedFingerprint !== undefined);
+  const counts = new Map<string, string[]>();
+  for (const row of served) counts.set(row.servedFingerprint!, [...(counts.get(row.servedFingerprint!) ?? []), row.address]);
+  if (counts.size < 2) return;
+
+  const ranked = [...counts.entries()].sort((left, right) => right[1].length - left[1].length);
+  const majority = ranked[0]![1].length > ranked[1]![1].length ? ranked[0]![0] : undefined;
+  const summary = ranked.map(([fingerprint, addresses]) => `${fingerprint.slice(0, 23)}… at ${addresses.join(', ')}`).join('; ');
+  for (const row of served) {
+    const odd = majority === undefined || row.servedFingerprint !== majority;
+    row.checks['same-certificate'] = odd
+      ? { status: 'fail', detail: `the addresses behind ${name} serve ${counts.size} different certificates (${summary}). Deploy the same certificate everywhere, or give --expect-cert to name the right one` }
+      : { status: 'pass', detail: `served by most addresses (${summary})` };
+    const { result, problems } = summarizeChecks(row.checks, row.unreachable !== undefined);
+    row.result = result;
+    row.problems = problems;
   }
 }
 

@@ -164,6 +164,11 @@ describe('deploy to Debian hosts with ufw active', { timeout: 15 * 60 * 1000 }, 
     assert.match(result.stdout, /systemctl restart certfleet-app\.service/);
     assert.doesNotMatch(result.stdout, /BEGIN [A-Z ]*PRIVATE KEY/, 'the key must never be printed');
 
+    const json = await runCli(['deploy', '--inventory', freshInventory, '--known-hosts', fleet.knownHostsFile, '--cert', pki.chainPath, '--key', pki.leaf.keyPath, '--domain', DOMAIN, '--ca', pki.root.certPath, '--check', '--json']);
+    const planned = parseReport(json).hosts[0]!;
+    assert.equal(planned.status, 'planned');
+    assert.ok(planned.steps.find((step) => step.step === 'firewall')?.plannedActions?.includes('[root] ufw allow 443/tcp'), JSON.stringify(planned.steps));
+
     const factsAfter = await facts();
     assert.equal(factsAfter.code, 0, factsAfter.stderr);
     assert.deepEqual(JSON.parse(factsAfter.stdout), JSON.parse(factsBefore.stdout));

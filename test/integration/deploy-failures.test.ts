@@ -61,7 +61,6 @@ describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
         'hosts:',
         `  - {name: good, address: ${good!.address}}`,
         `  - {name: no-sudo, address: ${other!.address}, user: nosudo}`,
-        `  - {name: wrong-key, address: ${other!.address}, identity: ${strangerKey}}`,
         `  - {name: nobody-home, address: ${NOBODY}}`,
         '',
       ].join('\n'),
@@ -82,10 +81,6 @@ describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
     assert.equal(noSudo.status, 'failed');
     assert.match(noSudo.error ?? '', /^no-sudo: user nosudo cannot run commands as root with "sudo -n" \(sudo output: sudo: a password is required\)\..*NOPASSWD/);
 
-    const wrongKey = byName.get('wrong-key')!;
-    assert.equal(wrongKey.status, 'failed');
-    assert.match(wrongKey.error ?? '', new RegExp(`^wrong-key: authentication failed for deploy@${other!.address.replace(/\./g, '\\.')} with key .*stranger_ed25519.*authorized_keys`));
-
     const nobody = byName.get('nobody-home')!;
     assert.equal(nobody.status, 'failed');
     assert.match(nobody.error ?? '', /^nobody-home: cannot reach deploy@127\.0\.0\.29: ECONNREFUSED/);
@@ -94,5 +89,28 @@ describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
     // The host behind the failures was never changed: no service user, no /ssl.
     assert.equal((await other!.runResult('getent passwd certfleet')).exitCode, 2);
     assert.equal((await other!.runResult('test -e /ssl')).exitCode, 1);
+  });
+
+  test('rejected key is named, not retried', async () => {
+    const other = fleet.hosts[1]!;
+    const inventory = join(fleet.dir, 'wrong-key.yaml');
+    await writeFile(inventory, `defaults: {user: deploy}\nhosts:\n  - {name: wrong-key, address: ${other.address}, identity: ${strangerKey}}\n`);
+    const result = await runCli(['deploy', '--inventory', inventory, '--known-hosts', fleet.knownHostsFile, '--cert', pki.chainPath, '--key', pki.leaf.keyPath, '--domain', DOMAIN, '--ca', pki.root.certPath, '--json']);
+    const report = parseReport(result);
+    assert.equal(result.code, 1);
+    const [wrongKey] = report.hosts;
+    assert.equal(wrongKey!.status, 'failed');
+    assert.match(wrongKey!.error ?? '', new RegExp(`^wrong-key: authentication failed for deploy@${other.address.replace(/\./g, '\\.')} with key .*stranger_ed25519.*authorized keys`));
+    assert.doesNotMatch(result.stderr, /retrying/);
+    assert.equal((await other.runResult('test -e /ssl')).exitCode, 1);
+  });
+
+  test('same server twice in an inventory is rejected', async () => {
+    const host = fleet.hosts[0]!;
+    const inventory = join(fleet.dir, 'twice.yaml');
+    await writeFile(inventory, `defaults: {user: deploy, identity: ${fleet.identityFile}}\nhosts:\n  - {name: a, address: ${host.address}}\n  - {name: b, address: ${host.address}}\n`);
+    const result = await runCli(['deploy', '--inventory', inventory, '--known-hosts', fleet.knownHostsFile, '--cert', pki.chainPath, '--key', pki.leaf.keyPath, '--domain', DOMAIN]);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /twice\.yaml: hosts\.1 \(host b\): 127\.0\.0\.24 port 22 is also host a; list each server once\./);
   });
 });

@@ -52,6 +52,8 @@ function baseDesired(overrides: Partial<DesiredState> = {}): DesiredState {
       { path: 'launcher.py', content: Buffer.from('# launcher\n') },
       { path: 'app/app.py', content: Buffer.from('app = None\n') },
     ],
+    appOrigin: 'playbook flask-tls, app builtin',
+    replaceApp: false,
     enableEpel: false,
     enableUfw: false,
     waitTimeoutSeconds: 30,

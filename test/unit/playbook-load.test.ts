@@ -8,7 +8,7 @@ describe('playbook loading', () => {
     assert.equal(playbook.name, 'flask-tls');
     assert.deepEqual(
       playbook.steps.map((step) => step.step),
-      ['packages', 'firewall', 'service-user', 'certificates', 'app', 'service', 'wait-ready', 'verify-host'],
+      ['packages', 'firewall', 'service-user', 'app', 'certificates', 'service', 'wait-ready', 'verify-host'],
     );
     assert.equal(playbook.settings.port, 443);
     assert.equal(playbook.settings.app, 'builtin');

@@ -65,6 +65,7 @@ before(async () => {
     'good.fleet.test': { a: [GOOD_A, GOOD_B], aaaa: ['::1'] },
     'app.fleet.test': { a: [GOOD_A, OTHER_CERT, LEGACY_TLS, NOTHING_LISTENING, MISSING_INTERMEDIATE, SILENT] },
     'web9.fleet.test': { a: [NOT_IN_DNS] },
+    'mixed.fleet.test': { a: [GOOD_A, GOOD_B, OTHER_CERT] },
     'empty.fleet.test': {},
   });
 });
@@ -158,6 +159,24 @@ test('verify name: failing addresses do not stop others', async () => {
   assert.match(silent.checks.handshake?.detail ?? '', /timed out after 1000 ms/);
   assert.equal(silent.checks.protocols?.status, 'fail');
   assert.equal(silent.protocols?.['TLSv1.3'], 'unknown');
+});
+
+test('verify name: odd certificate fails without --expect-cert', async () => {
+  const report = await verifyName(options({ name: 'mixed.fleet.test', expectedCertificate: undefined }));
+
+  assert.equal(report.passed, false);
+  assert.equal(row(report, GOOD_A).checks['same-certificate']?.status, 'pass');
+  assert.equal(row(report, GOOD_B).checks['same-certificate']?.status, 'pass');
+  const odd = row(report, OTHER_CERT);
+  assert.equal(odd.result, 'fail');
+  assert.equal(odd.checks['same-certificate']?.status, 'fail');
+  assert.match(odd.problems.join('\n'), /^same-certificate: the addresses behind mixed\.fleet\.test serve 2 different certificates/m);
+});
+
+test('verify name: one certificate everywhere needs no comparison', async () => {
+  const report = await verifyName(options({ name: 'good.fleet.test', expectedCertificate: undefined }));
+
+  for (const entry of report.addresses) assert.equal(entry.checks['same-certificate'], undefined, entry.address);
 });
 
 test('verify name: name not covered', async () => {

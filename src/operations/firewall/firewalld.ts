@@ -77,7 +77,9 @@ export function parseFirewalldState(output: string): FirewalldState {
 export function planFirewalld(state: FirewalldState, ports: readonly number[]): Plan {
   const zone = shellQuote(state.zone);
   const actions: Action[] = [];
+  const opened: number[] = [];
   for (const port of ports) {
+    const before = actions.length;
     const service = SERVICE_OF_PORT[port];
     const option = service ? `--add-service=${service}` : `--add-port=${port}/tcp`;
     const has = (services: string[], openPorts: string[]) => (service !== undefined && services.includes(service)) || openPorts.includes(`${port}/tcp`);
@@ -87,10 +89,11 @@ export function planFirewalld(state: FirewalldState, ports: readonly number[]): 
     if (!has(state.runtimeServices, state.runtimePorts)) {
       actions.push(rootCommand(`firewall-cmd --zone=${zone} ${option}`, `allow ${port}/tcp in zone ${state.zone} now`));
     }
+    if (actions.length > before) opened.push(port);
   }
   const where = state.interfaceName ? `zone ${state.zone} (of interface ${state.interfaceName})` : `the default zone ${state.zone}`;
   const notes = state.zone !== state.defaultZone ? [`the traffic arrives in ${where}, not in the default zone ${state.defaultZone}`] : [];
   const names = ports.map((port) => `${port}/tcp`).join(' and ');
   if (actions.length === 0) return noChange(`firewalld already allows ${names} in ${where}, at runtime and permanently`, notes);
-  return { changed: true, summary: `allow ${names} in firewalld ${where}`, actions, notes };
+  return { changed: true, summary: `allow ${opened.map((port) => `${port}/tcp`).join(' and ')} in firewalld ${where}`, actions, notes };
 }

@@ -1,0 +1,9 @@
+import { Option } from 'commander';
+
+/** The log levels pino knows, from the most to the least detailed. */
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Returns the --log-level option; commander rejects a value outside LOG_LEVELS with a usage error. */
+export function logLevelOption(): Option {
+  return new Option('--log-level <level>', 'detail of the log lines on stderr').choices(LOG_LEVELS).default(process.env.CERTFLEET_LOG_LEVEL ?? 'info');
+}
