@@ -124,7 +124,7 @@ function findAnchor(
       kind: 'issuer-missing',
       file,
       reason: `the issuer "${formatDistinguishedName(top.issuer)}" of ${quoteSubject(top)} is neither in ${file} nor in ${trustedFrom}.`,
-      hint: `Append the intermediate certificate your CA sent (often in chain.pem or fullchain.pem) to ${file}, or pass your private root CA with --ca FILE.${where}`,
+      hint: `If that issuer is an intermediate CA, append its certificate (often in chain.pem or fullchain.pem) to ${file}; if it is your private root CA, pass its certificate with --ca FILE.${where}`,
     },
   };
 }
