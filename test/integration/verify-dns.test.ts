@@ -122,11 +122,17 @@ describe('verify every server behind a DNS name', { timeout: 15 * 60 * 1000 }, (
     assert.equal(failing[0]!.servedFingerprint, otherFingerprint);
     assert.match(failing[0]!.problems.join('\n'), /expected-certificate/);
     assert.match(failing[0]!.problems.join('\n'), new RegExp(otherFingerprint.slice(0, 20)));
+
+    // Without --expect-cert, the address that differs from the other two still fails.
+    const compared = parseVerify(await runCli(verifyArgs(DOMAIN)));
+    assert.equal(compared.passed, false);
+    assert.deepEqual(compared.addresses.filter((entry) => entry.result !== 'pass').map((entry) => entry.address), ['127.0.0.42']);
+    assert.match(row(compared, '127.0.0.42').problems.join('\n'), /^same-certificate: /m);
   });
 
   test('blocked port is blocked, on-host check passes', async () => {
     await fleet.hosts[2]!.run('ufw delete allow 443/tcp');
-    const result = await runCli(verifyArgs(DOMAIN, ['--inventory', inventory, '--known-hosts', fleet.knownHostsFile]));
+    const result = await runCli(verifyArgs(DOMAIN, ['--expect-cert', pki.leaf.certPath, '--inventory', inventory, '--known-hosts', fleet.knownHostsFile]));
     const report = parseVerify(result);
     assert.equal(result.code, 1);
     const blocked = row(report, '127.0.0.43');
