@@ -24,6 +24,8 @@ interface FirewallCase {
   count?: (host: TestHost) => Promise<RuleCounts>;
   /** Extra checks after the deploys. */
   extra?: (host: TestHost) => Promise<void>;
+  /** Changes the host before the first deploy. */
+  prepare?: (host: TestHost) => Promise<void>;
 }
 
 const grepCount = async (host: TestHost, command: string) => Number((await host.run(`(${command}) | grep -c -- 'dport 443' || true`)).trim());
@@ -91,6 +93,22 @@ const CASES: FirewallCase[] = [
     count: iptablesCounts({ v4: '/etc/iptables/rules.v4', v6: '/etc/iptables/rules.v6' }),
     extra: ruleBeforeCatchAll('/etc/iptables/rules.v4'),
   },
+  {
+    // The one case that installs a package while the test runs: iptables-persistent from Debian's mirror.
+    title: 'Debian, iptables without netfilter-persistent (install path)',
+    image: 'debian-iptables',
+    address: '127.0.0.69',
+    before: FILTERED,
+    firewall: 'iptables',
+    prepare: async (host) => {
+      await host.run('DEBIAN_FRONTEND=noninteractive apt-get purge -y -q iptables-persistent netfilter-persistent && rm -f /etc/iptables/rules.v4 /etc/iptables/rules.v6');
+    },
+    count: iptablesCounts({ v4: '/etc/iptables/rules.v4', v6: '/etc/iptables/rules.v6' }),
+    extra: async (host) => {
+      await ruleBeforeCatchAll('/etc/iptables/rules.v4')(host);
+      assert.equal((await host.run('systemctl is-enabled netfilter-persistent')).trim(), 'enabled');
+    },
+  },
   { title: 'Debian, no firewall', image: 'debian-none', address: '127.0.0.65', before: /^ECONNREFUSED$/, firewall: 'none' },
   { title: 'RHEL stand-in, firewalld', image: 'rhel-firewalld', address: '127.0.0.66', before: FILTERED, firewall: 'firewalld', count: firewalldCounts('public') },
   {
@@ -139,6 +157,7 @@ for (const entry of CASES.filter((item) => !selected || selected.includes(item.i
 
     before(async () => {
       fleet = await startFleet({ image: entry.image, addresses: [entry.address] });
+      await entry.prepare?.(fleet.hosts[0]!);
       pkiDir = createTempDir();
       pki = createTestPki({ dir: pkiDir, domain: DOMAIN });
       inventory = await fleet.writeInventory();

@@ -116,7 +116,9 @@ export function planIptables(facts: HostFacts, state: IptablesState, ports: read
             // Autosave stays off: saving the whole running ruleset would also persist other tools' chains.
             'echo "iptables-persistent iptables-persistent/autosave_v4 boolean false" | debconf-set-selections',
             'echo "iptables-persistent iptables-persistent/autosave_v6 boolean false" | debconf-set-selections',
-            'DEBIAN_FRONTEND=noninteractive apt-get install -y -q iptables-persistent',
+            'export DEBIAN_FRONTEND=noninteractive',
+            // Package lists may be missing or stale (container images and minimal installs remove them).
+            'apt-get update -q && apt-get install -y -q iptables-persistent',
           ].join('\n'),
           'install iptables-persistent to restore the rules at boot',
         ),
