@@ -58,13 +58,14 @@ const firewalldCounts = (zone: string) => async (host: TestHost): Promise<RuleCo
   return { runtime: { v4: runtime, v6: runtime }, saved: { v4: saved, v6: saved } };
 };
 
-/** The accept rule sits before the catch-all REJECT and below the narrower blocklist DROP. */
+/** Checks that the accept rule sits right before the catch-all REJECT and below the narrower blocklist DROP. */
 const ruleBeforeCatchAll = (file: string) => async (host: TestHost) => {
   for (const [command, source] of [['iptables -S INPUT', file], ['cat ' + file, file]] as const) {
     const lines = (await host.run(command)).split('\n').filter((line) => line.startsWith('-A INPUT'));
     const accept = lines.findIndex((line) => line.includes('--dport 443'));
     const reject = lines.findIndex((line) => /^-A INPUT -j REJECT/.test(line));
-    assert.ok(accept >= 0 && accept === reject - 1, `${source}: 443 rule at ${accept}, catch-all at ${reject}:\n${lines.join('\n')}`);
+    assert.ok(accept >= 0, `${source}: no 443 rule:\n${lines.join('\n')}`);
+    assert.equal(accept, reject - 1, `${source}: 443 rule at ${accept}, catch-all at ${reject}:\n${lines.join('\n')}`);
     const blocklist = lines.findIndex((line) => line.includes('192.0.2.0/24'));
     if (blocklist >= 0) assert.ok(blocklist < accept, `${source}: the 443 rule went above the narrower DROP`);
   }

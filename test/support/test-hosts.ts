@@ -75,7 +75,7 @@ export interface TestHost {
   run(command: string): Promise<string>;
   /** Runs a command and returns its output and exit code without throwing. */
   runResult(command: string): Promise<{ output: string; exitCode: number }>;
-  /** Reboots the host's systemd (docker restart) and waits until sshd answers again. */
+  /** Reboots the host's systemd (docker restart) and waits until sshd is active again. */
   reboot(): Promise<void>;
 }
 

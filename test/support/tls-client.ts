@@ -8,10 +8,10 @@ export interface HandshakeResult {
 }
 
 /**
- * One TLS handshake from the controller. `version` pins both the minimum and the
- * maximum protocol; for TLS 1.0 and 1.1 the ciphers are opened to security level
- * 0, because OpenSSL 3's defaults would refuse them on the client side and a
- * refusal would then prove nothing about the server.
+ * Makes one TLS handshake from the controller. `version` pins both the minimum and
+ * the maximum protocol. For TLS 1.0 and 1.1 the ciphers are opened to security
+ * level 0, because OpenSSL 3's defaults refuse them on the client side, and such a
+ * refusal would prove nothing about the server.
  */
 export function handshake(address: string, port: number, servername: string, version?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3', timeoutMs = 5000): Promise<HandshakeResult> {
   const legacy = version === 'TLSv1' || version === 'TLSv1.1';
