@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers, without the userland proxy.
+# Make sure a Docker engine responds, without the userland proxy.
 # Run as root on a Debian-family machine with no engine, it installs Debian's
 # docker.io and debootstrap and starts dockerd itself, saying each step.
 set -euo pipefail
