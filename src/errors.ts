@@ -21,7 +21,8 @@ export class CertfleetError extends Error {
     const prefix = options.host ? `${options.host}: ` : '';
     // The hint is a sentence of its own, so the reason before it must end like one.
     const sentence = options.hint && !/[.!?:]$/.test(reason.trimEnd()) ? `${reason.trimEnd()}.` : reason;
-    const full = options.hint ? `${sentence} ${options.hint}` : sentence;
+    // After a multi-line reason, such as journal lines, the hint starts a line of its own.
+    const full = options.hint ? `${sentence}${sentence.includes('\n') ? '\n' : ' '}${options.hint}` : sentence;
     super(`${prefix}${full}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.host = options.host;

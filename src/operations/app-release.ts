@@ -68,9 +68,10 @@ export const appReleaseOperation: Operation<AppReleaseState> = {
       return noChange(`app release ${id} is current and its files match the manifest`);
     }
     // A certificate renewal run with the default playbook must not swap a custom app for the sample page.
-    if (state.origin && state.origin !== desired.appOrigin && !desired.replaceApp) {
+    const replacesSample = state.origin?.endsWith(', app builtin') ?? false;
+    if (state.origin && state.origin !== desired.appOrigin && !replacesSample && !desired.replaceApp) {
       throw new OperationError(`the host serves the app "${state.origin}", and this run would replace it with "${desired.appOrigin}".`, {
-        hint: 'Run the playbook that deployed that app (certfleet deploy PLAYBOOK ...), or add --replace-app to replace it.',
+        hint: 'Run the playbook that deployed that app (certfleet deploy PLAYBOOK ...), or add --replace-app to replace that app with this one.',
       });
     }
 

@@ -10,7 +10,15 @@ export interface ServiceUserState {
   /** `owner:group mode` of the TLS folder, when it exists. */
   sslDir?: string;
   releasesDir?: string;
+  /** Entries of the TLS folder and of the app folder that certfleet did not make. */
+  foreignSslEntries: string[];
+  foreignAppEntries: string[];
 }
+
+/** What certfleet keeps in the TLS folder; cert.pem and cert.key may also come from a manual install. */
+const SSL_ENTRIES = new Set(['cert.pem', 'cert.key', 'current', 'previous', 'releases', '.current.new', '.previous.new', '.cert.new', '.key.new']);
+/** What certfleet keeps in the app folder. */
+const APP_ENTRIES = new Set(['current', 'previous', 'releases', 'backup', '.current.new', '.previous.new']);
 
 const NOLOGIN = '/usr/sbin/nologin';
 
@@ -29,6 +37,10 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
       `[ -d ${ssl} ] && stat -c '%U:%G %a' ${ssl}; true`,
       sectionHeader('releases-dir'),
       `[ -d ${ssl}/releases ] && stat -c '%U:%G %a' ${ssl}/releases; true`,
+      sectionHeader('ssl-entries'),
+      `[ -d ${ssl} ] && ls -A1 ${ssl}; true`,
+      sectionHeader('app-entries'),
+      `[ -d ${shellQuote(desired.appRoot)} ] && ls -A1 ${shellQuote(desired.appRoot)}; true`,
     ].join('\n');
   },
   parseState: (output) => {
@@ -38,9 +50,28 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
       groupExists: sections.get('group') === 'yes',
       sslDir: sections.get('ssl-dir') || undefined,
       releasesDir: sections.get('releases-dir') || undefined,
+      foreignSslEntries: (sections.get('ssl-entries') ?? '').split('\n').filter((entry) => entry !== '' && !SSL_ENTRIES.has(entry)),
+      foreignAppEntries: (sections.get('app-entries') ?? '').split('\n').filter((entry) => entry !== '' && !APP_ENTRIES.has(entry)),
     };
   },
-  plan: ({ desired }, state) => {
+  plan: ({ desired, facts }, state) => {
+    // certfleet sets the owner and mode of these folders, which must not hurt anything else on the host.
+    for (const [setting, folder, entries] of [
+      ['ssl_dir', desired.sslDir, state.foreignSslEntries],
+      ['app_root', desired.appRoot, state.foreignAppEntries],
+    ] as const) {
+      if (entries.length > 0) {
+        const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, and ${entries.length - 5} more` : '');
+        throw new OperationError(`${setting} ${folder} already contains files certfleet did not put there (${shown}), and certfleet would change its owner and mode.`, {
+          hint: `Set ${setting} to a folder of its own, such as ${setting === 'ssl_dir' ? '/ssl' : '/opt/certfleet'}.`,
+        });
+      }
+    }
+    if (desired.serviceUser === facts.loginUser) {
+      throw new OperationError(`service_user ${desired.serviceUser} is the SSH login user, which has sudo rights, so the app would not be confined.`, {
+        hint: 'Set service_user to a user of its own, such as certfleet.',
+      });
+    }
     const user = shellQuote(desired.serviceUser);
     const wanted = `root:${desired.serviceUser} 750`;
     const actions: Action[] = [];

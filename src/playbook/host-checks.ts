@@ -39,19 +39,35 @@ export async function waitUntilServing(
   const script = [
     `end=$(( $(date +%s) + ${timeoutSeconds} ))`,
     'while :; do',
+    '  out=""',
     `  state=$(systemctl is-active ${unit} 2>/dev/null)`,
     `  if [ "$state" = active ] && out=$(python3 -c ${shellQuote(LOCAL_HANDSHAKE)} ${port} ${shellQuote(domain)} 2>&1); then echo "$out"; exit 0; fi`,
-    '  if [ "$(date +%s)" -ge "$end" ]; then echo "the unit is $state; TLS handshake: $out"; exit 1; fi',
+    '  if [ "$(date +%s)" -ge "$end" ]; then',
+    // "activating" alone hides a crash loop: the restart count and the last exit status show it.
+    `    restarts=$(systemctl show -p NRestarts --value ${unit} 2>/dev/null)`,
+    `    status=$(systemctl show -p ExecMainStatus --value ${unit} 2>/dev/null)`,
+    '    echo "the unit is $state, restarted ${restarts:-0} times, last exit status ${status:-unknown}${out:+; TLS handshake: $out}"',
+    '    exit 1',
+    '  fi',
     '  sleep 1',
     'done',
   ].join('\n');
   const result = await host.exec(script, { timeoutMs: (timeoutSeconds + 30) * 1000 });
   if (result.exitCode === 0) return result.stdout.trim();
 
-  const journal = await host.exec(`journalctl -u ${unit} -n 30 --no-pager -o cat 2>&1`, { sudo: true });
+  // The last run of the unit only: a crash loop would otherwise repeat the same traceback.
+  const journal = await host.exec(
+    [
+      `id=$(systemctl show -p InvocationID --value ${unit})`,
+      'lines=$([ -n "$id" ] && journalctl _SYSTEMD_INVOCATION_ID="$id" -n 20 --no-pager -o cat 2>/dev/null)',
+      `if [ -n "$lines" ]; then echo "$lines"; else journalctl -u ${unit} -n 20 --no-pager -o cat 2>&1; fi`,
+    ].join('\n'),
+    { sudo: true },
+  );
+  const lines = journal.stdout.trimEnd() || '(no journal lines)';
   throw new OperationError(
     `${unitName} did not serve TLS on port ${port} within ${timeoutSeconds} s (${result.stdout.trim() || result.stderr.trim()}).\n` +
-      `Last lines of journalctl -u ${unitName}:\n${journal.stdout.trimEnd()}`,
+      `Last lines of journalctl -u ${unitName}:\n${lines}`,
     { host: host.name, hint: `Fix the cause above, then rerun; "journalctl -u ${unitName}" on the host shows more.` },
   );
 }

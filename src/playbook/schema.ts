@@ -44,7 +44,15 @@ export const settingsSchema = z
     enable_epel: z.boolean().default(false),
     enable_ufw: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((settings) => !isSameOrInside(settings.ssl_dir, settings.app_root) && !isSameOrInside(settings.app_root, settings.ssl_dir), {
+    message: 'ssl_dir and app_root must be separate folders, neither inside the other: each has its own current and releases',
+    path: ['ssl_dir'],
+  });
+
+function isSameOrInside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder === '/' ? '/' : `${folder}/`);
+}
 
 const bareStep = <Name extends string>(name: Name) => z.object({ step: z.literal(name) }).strict();
 

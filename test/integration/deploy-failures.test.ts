@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { defaultPlaybookPath } from '../../src/playbook/load.js';
 import { createTestPki, generateStandaloneKey, type TestPki } from '../support/cert-factory.js';
 import { parseReport, runCli } from '../support/cli.js';
 import { generateIdentity, startFleet, type TestFleet } from '../support/test-hosts.js';
@@ -112,5 +113,29 @@ describe('deploy with bad input or hosts', { timeout: 10 * 60 * 1000 }, () => {
     const result = await runCli(['deploy', '--inventory', inventory, '--known-hosts', fleet.knownHostsFile, '--cert', pki.chainPath, '--key', pki.leaf.keyPath, '--domain', DOMAIN]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /twice\.yaml: hosts\.1 \(host b\): 127\.0\.0\.24 port 22 is also host a; list each server once\./);
+  });
+
+  test('broken app fails wait-ready with its traceback', async () => {
+    const host = fleet.hosts[0]!;
+    const appDir = join(fleet.dir, 'broken-app');
+    await mkdir(appDir, { recursive: true });
+    await writeFile(join(appDir, 'app.py'), 'from flask import Flask\napp = Flask(__name__)\n');
+    const playbook = join(fleet.dir, 'broken.yaml');
+    const builtIn = await readFile(defaultPlaybookPath(), 'utf8');
+    await writeFile(
+      playbook,
+      builtIn
+        .replace('app: builtin', `app: {path: ${JSON.stringify(appDir)}, callable: "app:nope"}`)
+        .replace('timeout_seconds: 30', 'timeout_seconds: 8'),
+    );
+    const inventory = await fleet.writeInventory('deploy', [host]);
+    const result = await runCli(['deploy', playbook, '--inventory', inventory, '--known-hosts', fleet.knownHostsFile, '--cert', pki.chainPath, '--key', pki.leaf.keyPath, '--domain', DOMAIN, '--ca', pki.root.certPath, '--replace-app', '--json']);
+    const report = parseReport(result);
+    assert.equal(result.code, 1);
+    const [failed] = report.hosts;
+    assert.equal(failed!.status, 'failed');
+    assert.equal(failed!.steps.at(-1)!.step, 'wait-ready');
+    assert.match(failed!.error ?? '', /certfleet-app did not serve TLS on port 443 within 8 s \(the unit is \w+, restarted \d+ times, last exit status \d+/);
+    assert.match(failed!.error ?? '', /AttributeError: module 'app' has no attribute 'nope'/);
   });
 });

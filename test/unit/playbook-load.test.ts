@@ -30,6 +30,8 @@ describe('playbook loading', () => {
     ['port out of range', 'name: x\nsettings:\n  port: 70000\nsteps:\n  - step: packages\n', /settings\.port/],
     ['bad callable', 'name: x\nsettings:\n  app: {path: ./a, callable: "app"}\nsteps:\n  - step: packages\n', /settings\.app/],
     ['no steps', 'name: x\nsteps: []\n', /steps/],
+    ['ssl_dir inside app_root', 'name: x\nsettings:\n  ssl_dir: /opt/certfleet/tls\nsteps:\n  - step: packages\n', /settings\.ssl_dir: ssl_dir and app_root must be separate folders/],
+    ['ssl_dir equal to app_root', 'name: x\nsettings:\n  ssl_dir: /srv/app\n  app_root: /srv/app\nsteps:\n  - step: packages\n', /must be separate folders/],
     ['invalid YAML', 'name: [x\n', /x\.yaml: invalid YAML/],
   ];
   for (const [title, text, message] of rejected) {
