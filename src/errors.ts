@@ -77,3 +77,19 @@ export function describeError(error: unknown): string {
 export function reasonOf(error: unknown): string {
   return error instanceof CertfleetError ? error.reason : describeError(error);
 }
+
+/** Plain words for the file system errors a user meets, with the code kept for searching. */
+const FILE_ERROR_WORDS: Record<string, string> = {
+  ENOENT: 'file not found',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+/** Formats a file system error as "file not found (ENOENT)". */
+export function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && FILE_ERROR_WORDS[code]) return `${FILE_ERROR_WORDS[code]} (${code})`;
+  return code ?? describeError(error);
+}

@@ -3,7 +3,7 @@ import { access } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { InputError } from '../errors.js';
+import { describeFileError, InputError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import type { HostSpec } from '../inventory/types.js';
 import type { Logger } from '../log.js';
@@ -65,7 +65,7 @@ export async function selectHosts(options: HostSelectionOptions): Promise<HostSp
       await access(identity, constants.R_OK);
     } catch (error) {
       const users = hosts.filter((host) => host.identity === identity).map((host) => host.name);
-      throw new InputError(`cannot read the SSH identity file of host ${users.join(', ')}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+      throw new InputError(`cannot read the SSH identity file of host ${users.join(', ')}: ${describeFileError(error)}.`, {
         file: identity,
         hint: 'Check the path given with --identity or "identity" in the inventory.',
       });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../errors.js';
+import { describeFileError, InputError } from '../errors.js';
 import { formatIssues } from '../playbook/zod-issues.js';
 import { isValidAddress } from '../ssh/host-address.js';
 import type { HostSpec, Inventory } from './types.js';
@@ -48,7 +48,7 @@ export async function loadInventory(file: string): Promise<Inventory> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read the inventory: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+    throw new InputError(`cannot read the inventory: ${describeFileError(error)}.`, {
       file,
       hint: 'Check the path given with --inventory.',
     });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { InputError } from '../errors.js';
+import { describeFileError, InputError } from '../errors.js';
 import { playbookSchema, STEP_NAMES, type Playbook } from './schema.js';
 import { formatIssues } from './zod-issues.js';
 
@@ -17,7 +17,7 @@ export async function loadPlaybook(file: string = defaultPlaybookPath()): Promis
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read the playbook: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+    throw new InputError(`cannot read the playbook: ${describeFileError(error)}.`, {
       file,
       hint: 'Give the path of a playbook YAML file, or leave it out to run the built-in flask-tls playbook.',
     });

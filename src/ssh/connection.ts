@@ -2,7 +2,7 @@ import { access, readFile } from 'node:fs/promises';
 import pRetry, { AbortError } from 'p-retry';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
-import { ConnectError, InputError } from '../errors.js';
+import { ConnectError, describeFileError, InputError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ExecOptions, ExecResult, RemoteHost } from './exec-result.js';
 import { formatAddress } from './host-address.js';
@@ -90,7 +90,7 @@ export class SshConnection implements RemoteHost {
       knownHostsText = await readKnownHosts(options.knownHostsFile);
     } catch (error) {
       throw new AbortError(
-        new InputError(`cannot read the known_hosts file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+        new InputError(`cannot read the known_hosts file: ${describeFileError(error)}.`, {
           file: options.knownHostsFile,
           hint: 'Give a readable file with --known-hosts.',
         }),
@@ -235,7 +235,7 @@ async function loadAuthentication(options: ConnectOptions): Promise<Partial<Conn
   try {
     privateKey = await readFile(options.identity);
   } catch (error) {
-    throw new InputError(`cannot read the SSH identity file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, {
+    throw new InputError(`cannot read the SSH identity file: ${describeFileError(error)}.`, {
       file: options.identity,
       hint: 'Check the path given with --identity or "identity" in the inventory.',
     });

@@ -30,6 +30,6 @@ describe('inventory loading', () => {
   }
 
   test('missing inventory file names it', async () => {
-    await assert.rejects(loadInventory('/nonexistent/inventory.yaml'), /\/nonexistent\/inventory\.yaml: cannot read the inventory: ENOENT.*--inventory/);
+    await assert.rejects(loadInventory('/nonexistent/inventory.yaml'), /\/nonexistent\/inventory\.yaml: cannot read the inventory: file not found \(ENOENT\)\. Check the path given with --inventory/);
   });
 });

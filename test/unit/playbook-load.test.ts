@@ -41,6 +41,6 @@ describe('playbook loading', () => {
   }
 
   test('missing playbook file names it', async () => {
-    await assert.rejects(loadPlaybook('/nonexistent/play.yaml'), /\/nonexistent\/play\.yaml: cannot read the playbook: ENOENT/);
+    await assert.rejects(loadPlaybook('/nonexistent/play.yaml'), /\/nonexistent\/play\.yaml: cannot read the playbook: file not found \(ENOENT\)/);
   });
 });
