@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { logLevelOption } from './log-level.js';
 import { Command, Option } from 'commander';
-import { describeError, reasonOf } from '../errors.js';
+import { reasonOf } from '../errors.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { createLogger } from '../log.js';
 import { assertPrerequisites, gatherFacts } from '../playbook/run-host.js';
@@ -40,7 +40,7 @@ export function factsCommand(): Command {
             try {
               assertPrerequisites(facts, host);
             } catch (error) {
-              return { name: host.name, address: host.address, facts, error: describeError(error) };
+              return { name: host.name, address: host.address, facts, error: reasonOf(error) };
             }
             return { name: host.name, address: host.address, facts };
           } finally {
@@ -48,7 +48,7 @@ export function factsCommand(): Command {
           }
         } catch (error) {
           logger.error({ host: host.name }, reasonOf(error));
-          return { name: host.name, address: host.address, error: describeError(error) };
+          return { name: host.name, address: host.address, error: reasonOf(error) };
         }
       }),
     );
@@ -67,7 +67,7 @@ function formatFactsTable(rows: FactsRow[]): string {
     head: ['Host', 'Address', 'Distro', 'Family', 'Packages', 'systemd', 'Python', 'Flask', 'sudo', 'Firewall', 'Problem'],
     style: { head: [], border: [] },
     wordWrap: true,
-    colWidths: [null, null, null, null, null, null, null, null, null, null, 50] as never,
+    colWidths: [null, null, 24, null, null, null, null, null, null, 24, 40] as never,
   });
   for (const row of rows) {
     const facts = row.facts;
