@@ -99,27 +99,41 @@ def main():
     print("certfleet launcher: serving %s on %s port %d with %s" % (args.callable, host, args.port, args.server), flush=True)
 
     if args.server == "gunicorn":
-        serve_with_gunicorn(app, host, args.port, args)
+        serve_with_gunicorn(app, host, args.port, args, context)
     else:
         app.run(host=host, port=args.port, ssl_context=context, threaded=True)
 
 
-def serve_with_gunicorn(app, host, port, args):
+def serve_with_gunicorn(app, host, port, args, context):
     import gunicorn
     from gunicorn.app.base import BaseApplication
 
     version = tuple(int(part) for part in gunicorn.__version__.split(".")[:2])
     if version < (21, 0):
-        # Before 21.0, gunicorn cannot be given an SSLContext, so it cannot be held to TLS 1.2+.
-        sys.exit("certfleet launcher: gunicorn %s is too old; TLS 1.2+ needs gunicorn 21.0 or later" % gunicorn.__version__)
+        # gunicorn before 21.0 takes no SSLContext: its sync and gthread workers call
+        # ssl.wrap_socket(sock, server_side=True, **ssl_options). Workers are forked
+        # from this process, so replacing ssl.wrap_socket here holds them to this
+        # context too (TLS 1.2 and later, the intermediate ciphers).
+        if not hasattr(ssl, "wrap_socket"):
+            sys.exit("certfleet launcher: gunicorn %s needs ssl.wrap_socket, which Python %d.%d no longer has; install gunicorn 21.0 or later"
+                     % ((gunicorn.__version__,) + tuple(sys.version_info[:2])))
+
+        def wrap_socket(sock, server_side=True, do_handshake_on_connect=True, suppress_ragged_eofs=True, **_ignored):
+            return context.wrap_socket(sock, server_side=server_side, do_handshake_on_connect=do_handshake_on_connect,
+                                       suppress_ragged_eofs=suppress_ragged_eofs)
+
+        ssl.wrap_socket = wrap_socket
 
     class Application(BaseApplication):
         def load_config(self):
             bind = "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
             self.cfg.set("bind", [bind])
+            self.cfg.set("worker_class", "gthread" if version < (21, 0) else "sync")
+            self.cfg.set("threads", 4)
             self.cfg.set("certfile", args.cert)
             self.cfg.set("keyfile", args.key)
-            self.cfg.set("ssl_context", lambda config, default: make_ssl_context(args.cert, args.key))
+            if version >= (21, 0):
+                self.cfg.set("ssl_context", lambda config, default: context)
 
         def load(self):
             return app

@@ -56,13 +56,14 @@ build_from() {
 # The test host images, each built from docker/NAME/Dockerfile. The rhel-* ones are
 # stand-ins made from Debian packages (see README.md).
 derived=(debian-ufw debian-ufw-disabled-nftables debian-nftables debian-iptables debian-none
-  debian-tls10 rhel-firewalld rhel-firewalld-zone rhel-iptables)
+  debian-tls10 debian-gunicorn rhel-firewalld rhel-firewalld-zone rhel-iptables)
 
 # Images built on another image of this folder instead of base, so that shared
 # files (the RHEL identity, the "no firewall" host) exist once. Each parent's tag
 # is part of its child's hash, so a changed parent rebuilds its children too.
 declare -A parent_of=(
   [debian-tls10]=debian-none
+  [debian-gunicorn]=debian-none
   [rhel-firewalld]=rhel-standin
   [rhel-firewalld-zone]=rhel-firewalld
   [rhel-iptables]=rhel-standin
