@@ -112,8 +112,8 @@ def serve_with_gunicorn(app, host, port, args, context):
     if version < (21, 0):
         # gunicorn before 21.0 takes no SSLContext: its sync and gthread workers call
         # ssl.wrap_socket(sock, server_side=True, **ssl_options). Workers are forked
-        # from this process, so replacing ssl.wrap_socket here holds them to this
-        # context too (TLS 1.2 and later, the intermediate ciphers).
+        # from this process, so replacing ssl.wrap_socket here applies this
+        # context to them too (TLS 1.2 and later, the intermediate ciphers).
         if not hasattr(ssl, "wrap_socket"):
             sys.exit("certfleet launcher: gunicorn %s needs ssl.wrap_socket, which Python %d.%d no longer has; install gunicorn 21.0 or later"
                      % ((gunicorn.__version__,) + tuple(sys.version_info[:2])))
