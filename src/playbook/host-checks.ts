@@ -4,11 +4,12 @@ import type { RemoteHost } from '../ssh/exec-result.js';
 import { shellQuote } from '../ssh/shell-quote.js';
 
 /**
- * Python snippet run on the host: one TLS handshake with 127.0.0.1 (then ::1) on
- * the port, with SNI. It prints the negotiated protocol, or exits non-zero.
+ * Python snippet run on the host: one TLS handshake with 127.0.0.1 (then ::1) with
+ * SNI, printing the protocol and the sha256 fingerprint of the served leaf in
+ * Node's `AB:CD:...` form, or the errors and exit status 1.
  */
 const LOCAL_HANDSHAKE = [
-  'import socket, ssl, sys',
+  'import hashlib, socket, ssl, sys',
   'port, name = int(sys.argv[1]), sys.argv[2]',
   'ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)',
   'ctx.check_hostname = False',
@@ -16,12 +17,13 @@ const LOCAL_HANDSHAKE = [
   'errors = []',
   'for address in ("127.0.0.1", "::1"):',
   '    try:',
-  '        with socket.create_connection((address, port), timeout=3) as raw:',
+  '        with socket.create_connection((address, port), timeout=5) as raw:',
   '            with ctx.wrap_socket(raw, server_hostname=name) as tls:',
-  '                print(tls.version()); sys.exit(0)',
+  '                digest = hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest().upper()',
+  '                print(tls.version(), ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))); sys.exit(0)',
   '    except (OSError, ssl.SSLError) as error:',
   '        errors.append("%s: %s" % (address, error))',
-  'print("; ".join(errors), file=sys.stderr); sys.exit(1)',
+  'print("; ".join(errors)); sys.exit(1)',
 ].join('\n');
 
 /**
@@ -53,7 +55,8 @@ export async function waitUntilServing(
     'done',
   ].join('\n');
   const result = await host.exec(script, { timeoutMs: (timeoutSeconds + 30) * 1000 });
-  if (result.exitCode === 0) return result.stdout.trim();
+  // The snippet prints "PROTOCOL FINGERPRINT"; the protocol is what the step reports.
+  if (result.exitCode === 0) return result.stdout.trim().split(' ')[0] ?? 'TLS';
 
   // The last run of the unit only: a crash loop would otherwise repeat the same traceback.
   const journal = await host.exec(
@@ -98,29 +101,6 @@ export function fetchServedCertificate(address: string, port: number, servername
   });
 }
 
-/**
- * Python snippet for the on-host diagnosis: a handshake with 127.0.0.1 (then ::1)
- * with SNI, printing the protocol and the sha256 fingerprint of the served leaf
- * in Node's `AB:CD:...` form.
- */
-const LOCAL_FINGERPRINT = [
-  'import hashlib, socket, ssl, sys',
-  'port, name = int(sys.argv[1]), sys.argv[2]',
-  'ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)',
-  'ctx.check_hostname = False',
-  'ctx.verify_mode = ssl.CERT_NONE',
-  'errors = []',
-  'for address in ("127.0.0.1", "::1"):',
-  '    try:',
-  '        with socket.create_connection((address, port), timeout=5) as raw:',
-  '            with ctx.wrap_socket(raw, server_hostname=name) as tls:',
-  '                digest = hashlib.sha256(tls.getpeercert(binary_form=True)).hexdigest().upper()',
-  '                print(tls.version(), ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))); sys.exit(0)',
-  '    except (OSError, ssl.SSLError) as error:',
-  '        errors.append("%s: %s" % (address, error))',
-  'print("; ".join(errors)); sys.exit(1)',
-].join('\n');
-
 export interface OnHostCheck {
   ok: boolean;
   detail: string;
@@ -133,7 +113,7 @@ export interface OnHostCheck {
  * SNI. When that fails, it finds out whether the unit, the certificate files or the app is at fault.
  */
 export async function checkOnHost(host: RemoteHost, name: string, port: number, unitName: string, sslDir: string): Promise<OnHostCheck> {
-  const handshakeResult = await host.exec(`python3 -c ${shellQuote(LOCAL_FINGERPRINT)} ${port} ${shellQuote(name)}`, { timeoutMs: 30_000 });
+  const handshakeResult = await host.exec(`python3 -c ${shellQuote(LOCAL_HANDSHAKE)} ${port} ${shellQuote(name)}`, { timeoutMs: 30_000 });
   if (handshakeResult.exitCode === 0) {
     const [protocol, fingerprint] = handshakeResult.stdout.trim().split(' ');
     return { ok: true, detail: `127.0.0.1:${port} on the host answers ${protocol} with SNI ${name}`, servedFingerprint: fingerprint };
