@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -61,13 +60,21 @@ export function addConnectionOptions(command: Command): Command {
 export async function selectHosts(options: HostSelectionOptions): Promise<HostSpec[]> {
   const hosts = await readHosts(options);
   for (const identity of new Set(hosts.map((host) => host.identity).filter((path): path is string => path !== undefined))) {
+    const users = hosts.filter((host) => host.identity === identity).map((host) => host.name);
+    let head: string;
     try {
-      await access(identity, constants.R_OK);
+      head = (await readFile(identity, 'utf8')).slice(0, 200);
     } catch (error) {
-      const users = hosts.filter((host) => host.identity === identity).map((host) => host.name);
       throw new InputError(`cannot read the SSH identity file of host ${users.join(', ')}: ${describeFileError(error)}.`, {
         file: identity,
         hint: 'Check the path given with --identity or "identity" in the inventory.',
+      });
+    }
+    // A public key here is a common slip; the private key's contents are never shown.
+    if (/^(ssh-|ecdsa-|sk-)\S+ AAAA/.test(head.trimStart()) || head.includes('PUBLIC KEY-----')) {
+      throw new InputError(`the SSH identity file of host ${users.join(', ')} contains a public key, not a private key.`, {
+        file: identity,
+        hint: 'Give the private key file (the one without .pub).',
       });
     }
   }

@@ -43,7 +43,7 @@ export async function verifyName(options: VerifyNameOptions, deps: VerifyNameDep
   }
   const trust = createSecureContext({ ca: trustStore.anchors.map((anchor) => anchor.certificate.toString()) });
 
-  logger.info({ name: settings.name, dnsServer: resolver.description }, 'Resolving name');
+  logger.debug({ name: settings.name, dnsServer: resolver.description }, `resolving ${settings.name} at ${resolver.description}`);
   const resolved = await resolver.resolve(settings.name);
   const addresses = [...resolved.a, ...resolved.aaaa];
   if (addresses.length === 0) {
@@ -51,7 +51,7 @@ export async function verifyName(options: VerifyNameOptions, deps: VerifyNameDep
       hint: 'Check the name and the DNS server, or wait until new records have propagated.',
     });
   }
-  logger.info({ name: settings.name, addresses }, 'Resolved name');
+  logger.info({ name: settings.name, addresses }, `${settings.name} resolves to ${addresses.join(', ')}; checking each address`);
 
   const crossCheck = options.inventory
     ? crossCheckInventory(settings.name, addresses, await expectedHostAddresses(options.inventory.hosts, resolver, logger))
@@ -99,7 +99,8 @@ export async function verifyName(options: VerifyNameOptions, deps: VerifyNameDep
     addresses: rows,
     passed: rows.every((row) => row.result === 'pass'),
   };
-  logger.info({ name: settings.name, passed: report.passed }, 'Verified name');
+  const failing = rows.filter((row) => row.result !== 'pass').length;
+  logger.info({ name: settings.name, passed: report.passed }, `checked ${rows.length} address(es) of ${settings.name}: ${failing === 0 ? 'all pass' : `${failing} not passing`}`);
   return report;
 }
 
