@@ -7,7 +7,7 @@ export interface CertfleetErrorOptions {
   cause?: unknown;
   /** Inventory name of the host the error belongs to, when there is one. */
   host?: string;
-  /** What the user can do about it, appended to the message. */
+  /** Advice on what to do next, appended to the message. */
   hint?: string;
 }
 

@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 
-/** The log levels pino knows, from the most to the least detailed. */
+/** Log levels of pino, from the most to the least detailed. */
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Returns the --log-level option; commander rejects a value outside LOG_LEVELS with a usage error. */

@@ -26,7 +26,7 @@ export interface DesiredState {
   leafFingerprint256: string;
   /** Files of the app release: the launcher and the app folder. */
   releaseFiles: ReleaseFile[];
-  /** Which playbook and app the release comes from, recorded on the host as ORIGIN. */
+  /** Playbook and app the release comes from, recorded on the host as ORIGIN. */
   appOrigin: string;
   /** Replace an app that another playbook deployed. */
   replaceApp: boolean;

@@ -15,9 +15,9 @@ export interface ServiceUserState {
   foreignAppEntries: string[];
 }
 
-/** What certfleet keeps in the TLS folder; cert.pem and cert.key may also come from a manual install. */
+/** Entries certfleet keeps in the TLS folder; cert.pem and cert.key may also come from a manual install. */
 const SSL_ENTRIES = new Set(['cert.pem', 'cert.key', 'current', 'previous', 'releases', '.current.new', '.previous.new', '.cert.new', '.key.new']);
-/** What certfleet keeps in the app folder. */
+/** Entries certfleet keeps in the app folder. */
 const APP_ENTRIES = new Set(['current', 'previous', 'releases', 'backup', '.current.new', '.previous.new']);
 
 const NOLOGIN = '/usr/sbin/nologin';
@@ -61,8 +61,8 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
       ['app_root', desired.appRoot, state.foreignAppEntries],
     ] as const) {
       if (entries.length > 0) {
-        const shown = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, and ${entries.length - 5} more` : '');
-        throw new OperationError(`${setting} ${folder} already contains files certfleet did not put there (${shown}), and certfleet would change its owner and mode.`, {
+        const listed = entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, and ${entries.length - 5} more` : '');
+        throw new OperationError(`${setting} ${folder} already contains files certfleet did not put there (${listed}), and certfleet would change its owner and mode.`, {
           hint: `Set ${setting} to a folder of its own, such as ${setting === 'ssl_dir' ? '/ssl' : '/opt/certfleet'}.`,
         });
       }
@@ -73,7 +73,7 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
       });
     }
     const user = shellQuote(desired.serviceUser);
-    const wanted = `root:${desired.serviceUser} 750`;
+    const expectedMode = `root:${desired.serviceUser} 750`;
     const actions: Action[] = [];
     if (!state.passwd) {
       const groupOption = state.groupExists ? `--gid ${user}` : '--user-group';
@@ -88,7 +88,7 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
       [desired.sslDir, state.sslDir],
       [`${desired.sslDir}/releases`, state.releasesDir],
     ] as const) {
-      if (current !== wanted) {
+      if (current !== expectedMode) {
         actions.push(rootCommand(`install -d -o root -g ${user} -m 0750 ${shellQuote(path)}`, `make ${path} root:${desired.serviceUser} 0750`));
       }
     }
@@ -100,7 +100,7 @@ export const serviceUserOperation: Operation<ServiceUserState> = {
     if (shell && !/nologin|false$/.test(shell)) {
       notes.push(`the existing user ${desired.serviceUser} has the login shell ${shell}; certfleet leaves it unchanged`);
     }
-    if (actions.length === 0) return noChange(`user ${desired.serviceUser} exists and ${desired.sslDir} is ${wanted}`, notes);
+    if (actions.length === 0) return noChange(`user ${desired.serviceUser} exists and ${desired.sslDir} is ${expectedMode}`, notes);
     return { changed: true, summary: actions.map((action) => action.description).join(', '), actions, notes };
   },
 };

@@ -19,7 +19,7 @@ export type Action =
       description: string;
     };
 
-/** What an operation decided: the actions that bring the host to the desired state, or why none are needed. */
+/** Decision of an operation: the actions that bring the host to the desired state, or the reason none are needed. */
 export type Plan =
   | { changed: true; summary: string; actions: Action[]; notes?: string[] }
   | { changed: false; reason: string; notes?: string[] };

@@ -13,8 +13,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], describeValue?
     }
     if ((issue.code === 'too_big' || issue.code === 'too_small') && /^Too (big|small)/.test(issue.message)) {
       const bound = issue.code === 'too_big' ? `at most ${String(issue.maximum)}` : `at least ${String(issue.minimum)}`;
-      const what = issue.origin === 'array' ? 'entries' : issue.origin === 'string' ? 'characters' : '';
-      return `${path}: must be ${bound}${what ? ` ${what}` : ''}${context ? ` (${context})` : ''}`;
+      const units: Record<string, string> = { array: ' entries', string: ' characters' };
+      const unit = units[String(issue.origin)] ?? '';
+      return `${path}: must be ${bound}${unit}${context ? ` (${context})` : ''}`;
     }
     return `${path}: ${issue.message}${context ? ` (${context})` : ''}`;
   });

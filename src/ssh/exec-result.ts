@@ -1,4 +1,4 @@
-/** What a remote command returned. The caller decides what counts as failure. */
+/** Result of a remote command. The caller decides what counts as failure. */
 export interface ExecResult {
   command: string;
   stdout: string;

@@ -142,8 +142,8 @@ async function probeAddress(address: string, options: AddressCheckOptions, logge
 /**
  * Without an expected certificate, the addresses are compared with each other: the
  * classic failure behind one name is a server that still serves the old certificate.
- * The certificate most addresses serve is taken as the right one, and an address
- * serving another fails; on a tie, every address that completed a handshake fails.
+ * The certificate most addresses serve is taken as the right one, so an address
+ * serving another fails. On a tie, every address that completed a handshake fails.
  */
 function compareServedCertificates(name: string, rows: AddressReport[]): void {
   const served = rows.filter((row) => row.servedFingerprint !== undefined);
