@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Build the test host images from the files under docker/, each tagged by a hash
-# of what builds it, so a changed Dockerfile is never served by a stale image and
-# a second run on the same machine skips the slow steps.
+# Builds the test host images from the files under docker/. Each image is tagged
+# by a hash of what builds it, so a changed Dockerfile never gets a stale image,
+# and a second run on the same machine skips the slow steps.
 # Prints one line per image, "NAME IMAGE:TAG", on stdout; progress goes to stderr.
 # Usage: build-images.sh [NAME ...]   (default: base and every image in derived)
 set -euo pipefail

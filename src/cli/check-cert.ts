@@ -13,6 +13,7 @@ import {
   KEY_PASSPHRASE_VARIABLE,
 } from '../certs/index.js';
 import { InputError } from '../errors.js';
+import { collectValues } from './host-options.js';
 
 interface CheckCertOptions {
   cert: string;
@@ -64,9 +65,6 @@ async function runCheckCert(options: CheckCertOptions): Promise<void> {
   }
 }
 
-function collectValues(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 function parseWarnDays(value: string): number {
   const days = Number(value);

@@ -1,4 +1,3 @@
-import { logLevelOption } from './log-level.js';
 import { Command, Option } from 'commander';
 import { checkCertificateFiles } from '../certs/check.js';
 import { loadTrustStore, readCertificateFile } from '../certs/index.js';
@@ -14,7 +13,8 @@ import { buildDesiredState } from '../playbook/desired.js';
 import { loadPlaybook } from '../playbook/load.js';
 import { runPlaybook } from '../playbook/run.js';
 import { deployJson, formatDeployTable, formatPlannedActions } from '../report/deploy-report.js';
-import { addHostOptions, connector, selectHosts, type ConnectionOptions, type HostSelectionOptions } from './host-options.js';
+import { addHostOptions, collectValues, connector, selectHosts, type ConnectionOptions, type HostSelectionOptions } from './host-options.js';
+import { logLevelOption } from './log-level.js';
 
 interface DeployOptions extends HostSelectionOptions, ConnectionOptions {
   cert?: string;
@@ -31,9 +31,6 @@ interface DeployOptions extends HostSelectionOptions, ConnectionOptions {
   replaceApp?: boolean;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 export function deployCommand(): Command {
   const command = new Command('deploy')
@@ -41,8 +38,8 @@ export function deployCommand(): Command {
     .argument('[playbook]', 'playbook YAML file (default: the built-in flask-tls playbook)')
     .option('--cert <file>', 'certificate chain, PEM or DER, leaf first or in any order')
     .option('--key <file>', `private key of the certificate (an encrypted key needs CERTFLEET_KEY_PASSPHRASE)`)
-    .option('--domain <name>', 'name the app is served under, sent as SNI when verifying (repeatable: all must be covered)', collect)
-    .option('--ca <file>', 'extra trusted CA certificate(s), PEM (repeatable)', collect)
+    .option('--domain <name>', 'name the app is served under, sent as SNI when verifying (repeatable: all must be covered)', collectValues)
+    .option('--ca <file>', 'extra trusted CA certificate(s), PEM (repeatable)', collectValues)
     .addOption(new Option('--warn-days <days>', 'warn when the certificate expires within this many days').default(30).argParser(Number))
     .option('--check', 'plan only: gather facts, print the commands, change nothing')
     .option('--json', 'print a JSON report on stdout instead of the table')

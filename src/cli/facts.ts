@@ -1,11 +1,11 @@
 import Table from 'cli-table3';
-import { logLevelOption } from './log-level.js';
 import { Command, Option } from 'commander';
 import { reasonOf } from '../errors.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { createLogger } from '../log.js';
 import { assertPrerequisites, gatherFacts } from '../playbook/run-host.js';
 import { addHostOptions, connector, selectHosts, type ConnectionOptions, type HostSelectionOptions } from './host-options.js';
+import { logLevelOption } from './log-level.js';
 
 interface FactsOptions extends HostSelectionOptions, ConnectionOptions {
   json?: boolean;

@@ -26,7 +26,8 @@ export interface ConnectionOptions {
 /** Environment variable that contains the SSH private key's passphrase. It is never an option, so it stays out of `ps`. */
 export const SSH_PASSPHRASE_VARIABLE = 'CERTFLEET_SSH_PASSPHRASE';
 
-function collect(value: string, previous: string[] | undefined): string[] {
+/** Collects the values of a repeatable option into an array, for commander. */
+export function collectValues(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
@@ -42,7 +43,7 @@ function positiveInteger(name: string, min: number) {
 export function addHostOptions(command: Command): Command {
   command
     .option('-i, --inventory <file>', 'inventory YAML file listing the hosts')
-    .option('--host <user@address[:port]>', 'one host to work on, IPv6 in brackets (repeatable)', collect)
+    .option('--host <user@address[:port]>', 'one host to work on, IPv6 in brackets (repeatable)', collectValues)
     .option('--identity <keyfile>', `private key for --host hosts (passphrase from ${SSH_PASSPHRASE_VARIABLE}); without it, ssh-agent`);
   return addConnectionOptions(command);
 }

@@ -6,7 +6,6 @@
  * that the only problems are certificates expiring within --warn-days.
  */
 import type { X509Certificate } from 'node:crypto';
-import { logLevelOption } from './log-level.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_WARN_DAYS, loadTrustStore, readCertificateFile } from '../certs/index.js';
 import { InputError, VerificationError } from '../errors.js';
@@ -15,7 +14,8 @@ import { createLogger, type Logger } from '../log.js';
 import { renderVerifyJson, renderVerifyTable } from '../report/verify-report.js';
 import type { DiagnoseHost, VerifyReport } from '../verify/types.js';
 import { verifyName } from '../verify/verify-name.js';
-import { addConnectionOptions, type ConnectionOptions } from './host-options.js';
+import { addConnectionOptions, collectValues, type ConnectionOptions } from './host-options.js';
+import { logLevelOption } from './log-level.js';
 
 /** Exit code when no address failed but a certificate expires within the warning threshold. */
 export const EXIT_EXPIRY_WARNING = 3;
@@ -152,9 +152,6 @@ async function readExpectedCertificate(path: string): Promise<X509Certificate> {
   return leaf;
 }
 
-function collectValues(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
 
 function parsePort(value: string): number {
   const port = Number(value);

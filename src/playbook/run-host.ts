@@ -7,7 +7,7 @@ import type { DesiredState } from '../operations/desired-state.js';
 import { REPORT_PREFIX, type Action, type Plan, type PlanContext } from '../operations/types.js';
 import type { RemoteHost } from '../ssh/exec-result.js';
 import { shellQuote } from '../ssh/shell-quote.js';
-import { isSudoRefusal } from '../ssh/sudo.js';
+import { isSudoRejection } from '../ssh/sudo.js';
 import { fetchServedCertificate, waitUntilServing } from './host-checks.js';
 import { OPERATIONS } from './operations.js';
 import type { HostResult, StepResult } from './results.js';
@@ -65,7 +65,7 @@ async function runAction(host: RemoteHost, action: Action, staging: string, log:
   }
   if (result.exitCode !== 0) {
     const stderr = result.stderr.trim();
-    if (action.sudo && isSudoRefusal(stderr)) {
+    if (action.sudo && isSudoRejection(stderr)) {
       throw new OperationError(`sudo rejected "${action.description}": ${stderr}`, { host: host.name, hint: 'Give the login user passwordless sudo rights.' });
     }
     throw new OperationError(`"${action.description}" failed with exit code ${result.exitCode}: ${stderr || result.stdout.trim()}`, {

@@ -173,7 +173,7 @@ export class SshConnection implements RemoteHost {
           if (timer) clearTimeout(timer);
           // No exit status and no signal: the connection went away before the command finished.
           if (typeof code !== 'number' && !signal) {
-            reject(new ConnectError(`the connection was lost while running a command: ${command.split('\n')[0]}`, { host: this.name, hint: 'Check the host and rerun; every step checks the host state first.' }));
+            reject(new ConnectError(`the connection was lost while running a command: ${command.split('\n')[0]}`, { host: this.name, hint: 'Check the host, then rerun, because every step reads the host state first.' }));
             return;
           }
           resolve({

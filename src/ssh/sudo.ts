@@ -9,7 +9,7 @@ export function withSudo(command: string, loginUser: string): string {
   return `sudo -n -- sh -c ${shellQuote(command)}`;
 }
 
-/** Recognises sudo's own refusal in a command's stderr. */
-export function isSudoRefusal(stderr: string): boolean {
+/** Recognises sudo's own rejection in a command's stderr. */
+export function isSudoRejection(stderr: string): boolean {
   return /sudo: (a password is required|a terminal is required)|is not in the sudoers file|is not allowed to run sudo|may not run sudo/.test(stderr);
 }

@@ -43,8 +43,8 @@ export function protocolOutcome(version: TlsVersion, result: TlsProbeResult): Pr
     case 'connected':
       return result.protocol === version ? 'accepted' : 'rejected';
     case 'handshake-failed':
-      // ERR_SSL_NO_PROTOCOLS_AVAILABLE is raised by the local OpenSSL before anything is sent,
-      // so it tells nothing about the server.
+      // The local OpenSSL raises ERR_SSL_NO_PROTOCOLS_AVAILABLE before anything is sent,
+      // so it shows nothing about the server.
       if (result.timedOut || result.code === 'ERR_SSL_NO_PROTOCOLS_AVAILABLE') return 'unknown';
       return 'rejected';
     case 'unreachable':

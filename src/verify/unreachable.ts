@@ -1,10 +1,10 @@
 import type { Unreachable } from './types.js';
 
 /**
- * Classifies a failed TCP connect by its error code. A time-out usually means a firewall
- * drops the packets (filtered), ECONNREFUSED means the host responded but nothing listens
- * on the port (or a firewall rejects with a TCP reset), and EHOSTUNREACH usually means a
- * firewall rejects with ICMP host-prohibited, or the host is down on the local network.
+ * Classifies a failed TCP connect by its error code. A time-out usually means that a
+ * firewall drops the packets. ECONNREFUSED means that nothing listens on the port, or
+ * that a firewall rejects with a TCP reset. EHOSTUNREACH usually means that a firewall
+ * rejects with ICMP host-prohibited, or that the host is down on the local network.
  */
 export function classifyConnectError(error: unknown, port: number, timeoutMs: number): Unreachable {
   const code = errorCode(error);

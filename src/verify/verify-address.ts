@@ -38,8 +38,8 @@ export interface AddressProbe {
 /**
  * Runs every check on one address: TCP connect, TLS handshake with SNI, the served leaf
  * and chain, protocol versions, the HTTPS response and, when requested, the HTTP redirect.
- * The protocol probes and HTTP requests run concurrently. Failures are returned as
- * check results and never thrown, so one address cannot stop the others.
+ * The protocol probes and HTTP requests run concurrently. Network, TLS and HTTP failures
+ * are returned as check results, not thrown, so one address cannot stop the others.
  */
 export async function verifyAddress(address: string, options: AddressCheckOptions): Promise<AddressProbe> {
   const main = await probeTls({
